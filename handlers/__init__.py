@@ -1,0 +1,1 @@
+"""Plain functions that Connexion calls for the document's operations."""

@@ -1,0 +1,1 @@
+"""Wiring: Connexion, settings, auth, logging and the error table. No business rules here."""

@@ -1,0 +1,47 @@
+"""One frozen settings object, built once at start from flags and environment variables."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+
+DEFAULT_PORT = 7777
+DEFAULT_DATABASE_URL = "sqlite:///data/agno.db"
+DEFAULT_DB_ID = "default"
+DEFAULT_SESSION_TABLE = "agno_sessions"
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseConfig:
+    """One database the server may rename in; `tables` are its session tables (first: default)."""
+
+    db_id: str
+    url: str
+    tables: tuple[str, ...] = (DEFAULT_SESSION_TABLE,)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    databases: tuple[DatabaseConfig, ...] = field(
+        default=(DatabaseConfig(DEFAULT_DB_ID, DEFAULT_DATABASE_URL),)
+    )
+    security_key: str | None = None
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    workers: int = 1
+    log_level: str = "info"
+    validate_responses: bool = False
+    """Check every answer against the document (on in tests; off by default: it costs time)."""
+
+    def to_json(self) -> str:
+        """For handing the settings to worker processes (which read them back with from_json)."""
+        return json.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> Settings:
+        raw = json.loads(text)
+        databases = tuple(
+            DatabaseConfig(d["db_id"], d["url"], tuple(d["tables"])) for d in raw.pop("databases")
+        )
+        return cls(databases=databases, **raw)

@@ -1,0 +1,166 @@
+"""SQLite backend over Agno's session table: the embedded default.
+
+Driver: aiosqlite. sqlite3 is blocking; aiosqlite runs each connection on its own thread and hands
+results back to the event loop, so a slow disk never stalls other requests. One connection per
+process is enough: SQLite admits one writer at a time anyway, and a rename is a single statement.
+
+Durability: WAL journal with synchronous=NORMAL. A transaction is in the WAL file (the OS page
+cache) before the statement returns, so a killed server process loses nothing it answered; only
+an OS crash or power cut can lose the last commits (set `synchronous=FULL` via the URL query
+`?synchronous=FULL` for that). busy_timeout lets several worker processes share one file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import orjson
+
+from domain.errors import StoreFailure
+from domain.session import RenameRequest, StoredSession
+from store.base import DEFAULT_SESSION_TABLE
+from store.rows import COLUMN_LIST, COLUMNS, JSON_COLUMNS, checked_identifier, session_from_row
+
+_SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
+
+
+def _create_table_sql(table: str) -> list[str]:
+    # The columns and indexes agno 2.5.6 creates, so agno can use a database we created.
+    return [
+        f"""CREATE TABLE IF NOT EXISTS {table} (
+            session_id VARCHAR NOT NULL PRIMARY KEY,
+            session_type VARCHAR NOT NULL,
+            agent_id VARCHAR, team_id VARCHAR, workflow_id VARCHAR, user_id VARCHAR,
+            session_data JSON, agent_data JSON, team_data JSON, workflow_data JSON,
+            metadata JSON, runs JSON, summary JSON,
+            created_at BIGINT NOT NULL, updated_at BIGINT)""",
+        f"CREATE INDEX IF NOT EXISTS idx_{table}_session_type ON {table} (session_type)",
+        f"CREATE INDEX IF NOT EXISTS idx_{table}_created_at ON {table} (created_at)",
+    ]
+
+
+def _rename_sql(table: str) -> str:
+    # ONE statement: only session_data.session_name and updated_at change, inside SQLite, so a
+    # concurrent writer's runs are never overwritten. The name is written back in the form the row
+    # already uses: agno's double-encoded JSON string, or a plain JSON object. A row without
+    # session_data gets agno's form. updated_at never moves backwards (clock skew between hosts).
+    # `|| ''` drops the JSON subtype: json_quote() leaves a JSON function's result unquoted.
+    return f"""
+        UPDATE {table} SET
+            session_data = CASE
+                WHEN session_data IS NULL OR json_type(session_data) = 'null'
+                    THEN json_quote(json_object('session_name', :name) || '')
+                WHEN json_type(session_data) = 'text'
+                    THEN json_quote(
+                        json_set(json_extract(session_data, '$'), '$.session_name', :name) || '')
+                ELSE json_set(session_data, '$.session_name', :name)
+            END,
+            updated_at = max(:now, coalesce(updated_at, 0))
+        WHERE session_id = :session_id AND session_type = :session_type
+            AND (:user_id IS NULL OR user_id = :user_id)
+        RETURNING {COLUMN_LIST}"""
+
+
+def _encode_for_agno(value: object) -> str | None:
+    """agno's SQLite form of a JSON column: the document's JSON text, itself JSON-encoded."""
+    if value is None:
+        return None
+    return orjson.dumps(orjson.dumps(value).decode()).decode()
+
+
+class SqliteStore:
+    def __init__(self, connection: aiosqlite.Connection, tables: tuple[str, ...]) -> None:
+        self._connection = connection
+        self._tables = tables
+        self._bulk_lock = asyncio.Lock()
+        self._rename = {table: _rename_sql(table) for table in tables}
+        self._get = {
+            table: f"SELECT {COLUMN_LIST} FROM {table} WHERE session_id = ?" for table in tables
+        }
+        self._put = {
+            table: f"INSERT OR REPLACE INTO {table} ({COLUMN_LIST}) "
+            f"VALUES ({', '.join('?' for _ in COLUMNS)})"
+            for table in tables
+        }
+
+    @classmethod
+    async def open(
+        cls,
+        path: str | Path,
+        tables: Iterable[str] = (DEFAULT_SESSION_TABLE,),
+        *,
+        synchronous: str = "NORMAL",
+    ) -> SqliteStore:
+        checked_tables = tuple(checked_identifier(table) for table in tables)
+        if synchronous.upper() not in _SYNCHRONOUS_MODES:
+            raise ValueError(f"synchronous must be one of {_SYNCHRONOUS_MODES}")
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        connection = await aiosqlite.connect(str(path), isolation_level=None)
+        await connection.execute("PRAGMA busy_timeout = 10000")
+        await connection.execute("PRAGMA journal_mode = WAL")
+        await connection.execute(f"PRAGMA synchronous = {synchronous.upper()}")
+        for table in checked_tables:
+            for statement in _create_table_sql(table):
+                await connection.execute(statement)
+        return cls(connection, checked_tables)
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        return self._tables
+
+    async def rename(self, request: RenameRequest, table: str) -> StoredSession | None:
+        parameters = {
+            "name": request.new_name,
+            "now": request.now,
+            "session_id": request.session_id,
+            "session_type": request.session_type.value,
+            "user_id": request.user_id,
+        }
+        rows = await self._run(self._rename[table], parameters)
+        return session_from_row(rows[0]) if rows else None
+
+    async def get(self, session_id: str, table: str) -> StoredSession | None:
+        rows = await self._run(self._get[table], (session_id,))
+        return session_from_row(rows[0]) if rows else None
+
+    async def put(self, sessions: Iterable[StoredSession], table: str) -> None:
+        rows = [
+            tuple(
+                _encode_for_agno(getattr(s, column))
+                if column in JSON_COLUMNS
+                else getattr(s, column)
+                for column in COLUMNS
+            )
+            for s in sessions
+        ]
+        async with self._bulk_lock:
+            try:
+                await self._connection.execute("BEGIN")
+                await self._connection.executemany(self._put[table], rows)
+                await self._connection.execute("COMMIT")
+            except sqlite3.Error as error:
+                await self._connection.execute("ROLLBACK")
+                raise StoreFailure(str(error)) from error
+
+    async def count(self, table: str) -> int:
+        rows = await self._run(f"SELECT count(*) FROM {table}", ())
+        return int(rows[0][0])
+
+    async def close(self) -> None:
+        await self._connection.close()
+
+    async def _run(
+        self, sql: str, parameters: dict[str, object] | tuple[object, ...]
+    ) -> list[tuple[Any, ...]]:
+        try:
+            async with self._connection.execute(sql, parameters) as cursor:
+                return [tuple(row) for row in await cursor.fetchall()]
+        except sqlite3.Error as error:
+            # Locked, disk full, file gone, a corrupt row: a fault of the database, not the request.
+            raise StoreFailure(str(error)) from error
