@@ -12,7 +12,7 @@ export PORT DATABASE_URL
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[postgres,jwt,conformance,test,lint]'
+	$(BIN)/pip install --quiet -e '.[postgres,jwt,conformance,test,lint,agno]'
 	touch $(STAMP)
 
 install: $(STAMP)
