@@ -1,0 +1,80 @@
+"""End to end: the installed console script, a real uvicorn process, a SQLite file, HTTP."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import httpx
+
+from tests.server_process import running_server, seed
+
+TOKEN = "e2e-token-4242"
+
+
+def test_seed_then_serve_renames_over_http(tmp_path: Path) -> None:
+    database = tmp_path / "agno.db"
+    sessions_file = tmp_path / "sessions.json"
+    url = f"sqlite:///{database}"
+    seed(url, sessions_file)
+    sessions = json.loads(sessions_file.read_text())["sessions"]
+    assert {s["type"] for s in sessions} == {"agent", "team", "workflow"}
+    assert len({s["user_id"] for s in sessions}) == 2
+
+    with running_server(url, tmp_path, token=TOKEN) as server:
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        for listed in sessions:
+            response = httpx.post(
+                f"{server.base_url}/sessions/{listed['session_id']}/rename",
+                params={"type": listed["type"], "user_id": listed["user_id"]},
+                json={"session_name": f"Renamed {listed['type']}"},
+                headers=auth,
+            )
+            assert response.status_code == 200, response.text
+            assert response.json()["session_name"] == f"Renamed {listed['type']}"
+            assert response.json()["user_id"] == listed["user_id"]
+        refused = httpx.post(
+            f"{server.base_url}/sessions/{sessions[0]['session_id']}/rename",
+            json={"session_name": "x"},
+            headers={"Authorization": "Bearer nope"},
+        )
+        assert refused.status_code == 401
+        assert httpx.get(f"{server.base_url}/openapi.json").json()["openapi"] == "3.1.0"
+        log = server.log()
+
+    with sqlite3.connect(database) as connection:
+        names = dict(connection.execute("SELECT session_type, session_data FROM agno_sessions"))
+    assert all(
+        json.loads(json.loads(v))["session_name"] == f"Renamed {t}" for t, v in names.items()
+    )
+    # Structured access log with request ids; the token never appears in the log.
+    access = [json.loads(line) for line in log.splitlines() if '"server.access"' in line]
+    assert len(access) >= 7 and all(len(entry["request_id"]) == 32 for entry in access)
+    assert {entry["status"] for entry in access} >= {200, 401}
+    assert TOKEN not in log and "nope" not in log
+
+
+def test_seed_if_empty_does_not_duplicate(tmp_path: Path) -> None:
+    from server.cli import main
+
+    url = f"sqlite:///{tmp_path / 'agno.db'}"
+    sessions_file = tmp_path / "sessions.json"
+    assert (
+        main(
+            ["seed", "--database-url", url, "--sessions-file", str(sessions_file), "--if-empty"],
+            env={},
+        )
+        == 0
+    )
+    first = sessions_file.read_text()
+    assert (
+        main(
+            ["seed", "--database-url", url, "--sessions-file", str(sessions_file), "--if-empty"],
+            env={},
+        )
+        == 0
+    )
+    assert sessions_file.read_text() == first
+    with sqlite3.connect(tmp_path / "agno.db") as connection:
+        assert connection.execute("SELECT count(*) FROM agno_sessions").fetchone() == (6,)

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from openapi_spec_validator import validate
+from openapi_spec_validator.validation.validators import OpenAPIV31SpecValidator
+
+from server.spec import DOCUMENT_PATH, connexion_document, load_document
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT.parent / "shared" / "seed" / "rename-session.openapi.yaml"
+
+
+def _parse(path: Path) -> object:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def test_document_is_valid_openapi_31() -> None:
+    document = _parse(ROOT / "openapi.yaml")
+    validate(document, cls=OpenAPIV31SpecValidator)  # type: ignore[arg-type]
+    assert isinstance(document, dict) and document["openapi"] == "3.1.0"
+
+
+def test_document_equals_the_seed() -> None:
+    # The only place the project reads ../shared: to prove the contract was not edited.
+    assert _parse(ROOT / "openapi.yaml") == _parse(SEED)
+
+
+def test_bundled_copies_are_the_document() -> None:
+    for bundled in (DOCUMENT_PATH, ROOT / "conformance" / "openapi.yaml"):
+        assert bundled.read_bytes() == (ROOT / "openapi.yaml").read_bytes()
+
+
+def test_connexion_rendering_keeps_meaning_and_leaves_original_alone() -> None:
+    original = load_document()
+    adapted = connexion_document(original)
+    assert adapted["openapi"] == "3.0.3"
+    assert original["openapi"] == "3.1.0"  # not mutated
+    parameters = {
+        p["name"]: p
+        for p in adapted["paths"]["/sessions/{session_id}/rename"]["post"]["parameters"]
+    }
+    for name in ("user_id", "db_id", "table"):
+        schema = parameters[name]["schema"]
+        assert schema["type"] == "string" and schema["nullable"] is True
+        assert "anyOf" not in schema
+    agent = adapted["components"]["schemas"]["AgentSessionDetailSchema"]["properties"]
+    assert agent["chat_history"]["type"] == "array" and agent["chat_history"]["nullable"] is True
+    assert agent["created_at"] == {
+        "type": "string",
+        "format": "date-time",
+        "title": "Created At",
+        "description": "Session creation timestamp",
+        "nullable": True,
+    }
+    # A union without null stays a union.
+    ok = adapted["paths"]["/sessions/{session_id}/rename"]["post"]["responses"]["200"]
+    assert len(ok["content"]["application/json"]["schema"]["anyOf"]) == 3
+    assert "'type': 'null'" not in repr(adapted)

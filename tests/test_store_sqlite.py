@@ -1,0 +1,128 @@
+"""SQLite specifics: the file, and agno's double-encoded JSON columns."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from domain.errors import StoreFailure
+from domain.session import RenameRequest, SessionType
+from store.factory import open_store
+from store.sqlite import SqliteStore
+from tests.conftest import TABLE
+from tests.factories import make_session
+
+pytestmark = pytest.mark.anyio
+
+
+def _raw_session_data(path: Path, session_id: str) -> str:
+    with sqlite3.connect(path) as connection:
+        (value,) = connection.execute(
+            f"SELECT session_data FROM {TABLE} WHERE session_id = ?", (session_id,)
+        ).fetchone()
+    assert isinstance(value, str)
+    return value
+
+
+def _rename(session_id: str, name: str = "New") -> RenameRequest:
+    return RenameRequest(session_id, SessionType.AGENT, name, None, 2_000_000_000)
+
+
+async def test_creates_the_file_in_wal_mode(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "agno.db"
+    store = await open_store(f"sqlite:///{path}")
+    await store.close()
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        columns = [row[1] for row in connection.execute(f"PRAGMA table_info({TABLE})")]
+    assert columns[:2] == ["session_id", "session_type"] and "session_data" in columns
+
+
+async def test_writes_agno_double_encoded_form_and_keeps_it_on_rename(tmp_path: Path) -> None:
+    path = tmp_path / "agno.db"
+    store = await SqliteStore.open(path)
+    session = make_session()
+    await store.put([session], TABLE)
+    before = _raw_session_data(path, session.session_id)
+    assert isinstance(json.loads(before), str)  # agno's form: a JSON string holding JSON
+    await store.rename(_rename(session.session_id, 'Say "hi"'), TABLE)
+    after = _raw_session_data(path, session.session_id)
+    inner = json.loads(json.loads(after))
+    assert inner == {**(session.session_data or {}), "session_name": 'Say "hi"'}
+    await store.close()
+
+
+async def test_keeps_plain_json_rows_plain(tmp_path: Path) -> None:
+    path = tmp_path / "agno.db"
+    store = await SqliteStore.open(path)
+    session = make_session()
+    await store.put([session], TABLE)
+    with sqlite3.connect(path) as connection:  # as a non-agno writer would store it
+        connection.execute(
+            f"UPDATE {TABLE} SET session_data = ? WHERE session_id = ?",
+            (json.dumps({"session_name": "old", "session_state": {"k": 1}}), session.session_id),
+        )
+    renamed = await store.rename(_rename(session.session_id), TABLE)
+    assert renamed is not None and renamed.session_data == {
+        "session_name": "New",
+        "session_state": {"k": 1},
+    }
+    assert json.loads(_raw_session_data(path, session.session_id)) == renamed.session_data
+    await store.close()
+
+
+async def test_rename_leaves_other_columns_byte_identical(tmp_path: Path) -> None:
+    path = tmp_path / "agno.db"
+    store = await SqliteStore.open(path)
+    session = make_session()
+    await store.put([session], TABLE)
+    query = f"SELECT runs, summary, metadata, agent_data, created_at FROM {TABLE}"
+    with sqlite3.connect(path) as connection:
+        before = connection.execute(query).fetchall()
+    await store.rename(_rename(session.session_id), TABLE)
+    with sqlite3.connect(path) as connection:
+        assert connection.execute(query).fetchall() == before
+    await store.close()
+
+
+async def test_null_json_session_data_gets_agno_form(tmp_path: Path) -> None:
+    path = tmp_path / "agno.db"
+    store = await SqliteStore.open(path)
+    session = make_session()
+    await store.put([session], TABLE)
+    with sqlite3.connect(path) as connection:
+        connection.execute(f"UPDATE {TABLE} SET session_data = 'null'")
+    renamed = await store.rename(_rename(session.session_id), TABLE)
+    assert renamed is not None and renamed.session_data == {"session_name": "New"}
+    assert json.loads(json.loads(_raw_session_data(path, session.session_id))) == {
+        "session_name": "New"
+    }
+    await store.close()
+
+
+async def test_database_faults_become_store_failures(tmp_path: Path) -> None:
+    path = tmp_path / "agno.db"
+    store = await SqliteStore.open(path)
+    session = make_session()
+    await store.put([session], TABLE)
+    with sqlite3.connect(path) as connection:  # a corrupt row: not JSON at all
+        connection.execute(f"UPDATE {TABLE} SET session_data = '{{not json'")
+    with pytest.raises(StoreFailure):
+        await store.rename(_rename(session.session_id), TABLE)
+    await store.close()
+
+
+@pytest.mark.parametrize("bad", ["agno sessions", "x;drop", "1table", ""])
+async def test_refuses_unsafe_table_names(tmp_path: Path, bad: str) -> None:
+    with pytest.raises(ValueError, match="identifier"):
+        await SqliteStore.open(tmp_path / "x.db", (bad,))
+
+
+async def test_factory_rejects_unknown_schemes_and_missing_paths() -> None:
+    with pytest.raises(ValueError, match="unsupported"):
+        await open_store("mysql://x/y")
+    with pytest.raises(ValueError, match="file path"):
+        await open_store("sqlite://")
