@@ -4,6 +4,7 @@ store, auth and the error table are put together."""
 from __future__ import annotations
 
 import functools
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -23,14 +24,18 @@ from starlette.responses import Response
 from handlers.sessions import rename_session
 from server.auth import StaticKeyAuthenticator
 from server.errors import handle_error
+from server.jwt_auth import JwtAuthenticator, JwtOptions
 from server.logs import RequestIdMiddleware
+from server.operation import DecoratedOnceApi
+from server.operation import middlewares as connexion_middlewares
 from server.settings import Settings
 from server.spec import connexion_document, load_document
-from server.validation import CachedJSONBodyValidator
+from server.validation import CachedJSONBodyValidator, CachedParameterValidator
 from store.base import SessionStore
 from store.catalog import Databases
 
 Authenticator = Callable[[Any], dict[str, Any]]
+logger = logging.getLogger("server.app")
 
 
 class _OrjsonModule:
@@ -62,9 +67,26 @@ def _epoch_seconds() -> int:
 
 
 def _authenticator(settings: Settings) -> Authenticator:
+    if settings.jwt_enabled:
+        if settings.security_key:
+            # AgentOS does the same: with JWT configured the shared key is not accepted.
+            logger.warning("JWT authentication is configured: OS_SECURITY_KEY is ignored")
+        return JwtAuthenticator(
+            JwtOptions(
+                verification_key=settings.jwt_verification_key,
+                jwks_file=settings.jwt_jwks_file,
+                algorithm=settings.jwt_algorithm,
+                audience=settings.jwt_audience,
+                user_id_claim=settings.jwt_user_id_claim,
+                scopes_claim=settings.jwt_scopes_claim,
+            )
+        )
     if settings.security_key:
         return StaticKeyAuthenticator(settings.security_key)
-    raise ValueError("no authentication configured: set OS_SECURITY_KEY (or --security-key)")
+    raise ValueError(
+        "no authentication configured: set OS_SECURITY_KEY (or --security-key), or "
+        "JWT_VERIFICATION_KEY / JWT_JWKS_FILE for JWT mode"
+    )
 
 
 def create_app(
@@ -86,8 +108,12 @@ def create_app(
         __name__,
         jsonifier=Jsonifier(_OrjsonModule),
         pythonic_params=True,
+        middlewares=connexion_middlewares(),
         validate_responses=settings.validate_responses,
-        validator_map={"body": {"application/json": CachedJSONBodyValidator}},
+        validator_map={
+            "parameter": CachedParameterValidator,
+            "body": {"application/json": CachedJSONBodyValidator},
+        },
         security_map={"bearer": _bearer_handler(_authenticator(settings))},
         swagger_ui_options=SwaggerUIOptions(
             spec_path="/openapi-3.0.json",
@@ -95,6 +121,9 @@ def create_app(
             swagger_ui_config={"url": "/openapi.json"},
         ),
     )
+    # Build the handler's decorators once, not per request (server/operation.py). Connexion
+    # 3.3 (pinned) has no option for the inner app's API class, hence the attribute.
+    app._middleware_app.api_cls = DecoratedOnceApi
     handler = functools.partial(rename_session, databases, clock)
     app.add_api(
         connexion_document(load_document()),

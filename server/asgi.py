@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server.app import create_app
+from server.logs import configure_logging
 from server.settings import Settings
 from store.catalog import Databases
 from store.factory import open_store
@@ -69,4 +70,8 @@ class ServerApp:
 
 
 def app_from_environment(environ: Mapping[str, str] = os.environ) -> ServerApp:
-    return ServerApp(Settings.from_json(environ[SETTINGS_ENVIRONMENT_VARIABLE]))
+    settings = Settings.from_json(environ[SETTINGS_ENVIRONMENT_VARIABLE])
+    # uvicorn starts extra workers as fresh (spawned) processes: without this they would write
+    # no access log and no JSON logs at all.
+    configure_logging(settings.log_level)
+    return ServerApp(settings)

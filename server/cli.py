@@ -56,6 +56,99 @@ def _tables(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[str, ...]
     return tuple(configured) or (DEFAULT_SESSION_TABLE,)
 
 
+def _several_databases_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "several databases (replace --database-url, --db-id and --table when given)"
+    )
+    group.add_argument(
+        "--db",
+        action="append",
+        metavar="ID=URL",
+        help="a database callers select with `db_id=ID` (repeatable; SQLite and PostgreSQL mix) "
+        "[env DATABASES, whitespace-separated ID=URL entries]",
+    )
+    group.add_argument(
+        "--db-tables",
+        action="append",
+        metavar="ID=TABLE[,TABLE...]",
+        help=f"the session tables of database ID, first is its default (repeatable; default "
+        f"{DEFAULT_SESSION_TABLE}) [env DB_TABLES, whitespace-separated]",
+    )
+
+
+def _split_entry(entry: str, what: str) -> tuple[str, str]:
+    db_id, separator, value = entry.partition("=")
+    if not separator or not db_id.strip() or not value.strip():
+        raise SystemExit(f"agno-rename: expected {what}, got {entry!r}")
+    return db_id.strip(), value.strip()
+
+
+def _databases(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[DatabaseConfig, ...]:
+    """The --db databases (with their --db-tables), or else the one --database-url database.
+    --db flags replace DATABASES and DB_TABLES; they do not add to them."""
+    if args.db:
+        db_entries, table_entries = args.db, args.db_tables or []
+    else:
+        db_entries = env.get("DATABASES", "").split()
+        table_entries = args.db_tables or env.get("DB_TABLES", "").split()
+    if not db_entries:
+        if table_entries:
+            raise SystemExit("agno-rename: --db-tables needs --db (or DATABASES)")
+        return (DatabaseConfig(args.db_id, args.database_url, _tables(args, env)),)
+    urls: dict[str, str] = {}
+    for entry in db_entries:
+        db_id, url = _split_entry(entry, "--db ID=URL")
+        if db_id in urls:
+            raise SystemExit(f"agno-rename: database id {db_id!r} is configured twice")
+        urls[db_id] = url
+    tables: dict[str, tuple[str, ...]] = {}
+    for entry in table_entries:
+        db_id, names = _split_entry(entry, "--db-tables ID=TABLE[,TABLE...]")
+        if db_id not in urls:
+            raise SystemExit(f"agno-rename: --db-tables names unknown database id {db_id!r}")
+        tables[db_id] = tuple(name.strip() for name in names.split(",") if name.strip())
+    return tuple(
+        DatabaseConfig(db_id, url, tables.get(db_id) or (DEFAULT_SESSION_TABLE,))
+        for db_id, url in urls.items()
+    )
+
+
+def _jwt_arguments(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
+    """JWT mode; the first two variables are AgentOS's own, so one deployment's configuration
+    serves both."""
+    group = parser.add_argument_group("JWT authentication (on when a key or JWKS file is given)")
+    group.add_argument(
+        "--jwt-verification-key",
+        default=env.get("JWT_VERIFICATION_KEY"),
+        help="PEM public key (RS*/PS*/ES*/EdDSA) or shared secret (HS*) [env JWT_VERIFICATION_KEY]",
+    )
+    group.add_argument(
+        "--jwt-jwks-file",
+        default=env.get("JWT_JWKS_FILE"),
+        help="JWKS JSON file; a token's `kid` picks the key [env JWT_JWKS_FILE]",
+    )
+    group.add_argument(
+        "--jwt-algorithm",
+        default=env.get("JWT_ALGORITHM", "RS256"),
+        help="the one accepted signing algorithm (default RS256) [env JWT_ALGORITHM]",
+    )
+    group.add_argument(
+        "--jwt-audience",
+        default=env.get("JWT_AUDIENCE"),
+        help="required `aud` value; unchecked when unset [env JWT_AUDIENCE]",
+    )
+    group.add_argument(
+        "--jwt-user-id-claim",
+        default=env.get("JWT_USER_ID_CLAIM", "sub"),
+        help="claim naming the user (default sub) [env JWT_USER_ID_CLAIM]",
+    )
+    group.add_argument(
+        "--jwt-scopes-claim",
+        default=env.get("JWT_SCOPES_CLAIM", "scopes"),
+        help="claim listing the scopes (default scopes) [env JWT_SCOPES_CLAIM]",
+    )
+
+
 def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="agno-rename", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -66,11 +159,13 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
         "--port", type=int, default=int(env.get("PORT", DEFAULT_PORT)), help="[env PORT]"
     )
     _database_arguments(serve, env)
+    _several_databases_arguments(serve)
     serve.add_argument(
         "--security-key",
         default=env.get("OS_SECURITY_KEY"),
         help="the bearer token callers must send [env OS_SECURITY_KEY]",
     )
+    _jwt_arguments(serve, env)
     serve.add_argument(
         "--workers", type=int, default=int(env.get("WORKERS", "1")), help="[env WORKERS]"
     )
@@ -102,8 +197,14 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
 
 def settings_from_arguments(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
     return Settings(
-        databases=(DatabaseConfig(args.db_id, args.database_url, _tables(args, env)),),
+        databases=_databases(args, env),
         security_key=args.security_key or None,
+        jwt_verification_key=args.jwt_verification_key or None,
+        jwt_jwks_file=args.jwt_jwks_file or None,
+        jwt_algorithm=args.jwt_algorithm,
+        jwt_audience=args.jwt_audience or None,
+        jwt_user_id_claim=args.jwt_user_id_claim,
+        jwt_scopes_claim=args.jwt_scopes_claim,
         host=args.host,
         port=args.port,
         workers=args.workers,
@@ -118,7 +219,7 @@ def serve(settings: Settings) -> None:
     from server.asgi import SETTINGS_ENVIRONMENT_VARIABLE
     from server.logs import configure_logging
 
-    if not settings.security_key:
+    if not settings.security_key and not settings.jwt_enabled:
         key = secrets.token_urlsafe(24)
         settings = dataclasses.replace(settings, security_key=key)
         base = f"http://{settings.host}:{settings.port}"
@@ -171,7 +272,13 @@ def seed(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         return 0
     listing = {
         "sessions": [
-            {"session_id": s.session_id, "type": s.session_type.value, "user_id": s.user_id}
+            # session_name: lets `conformance run --restore-names` put the demo names back.
+            {
+                "session_id": s.session_id,
+                "type": s.session_type.value,
+                "user_id": s.user_id,
+                "session_name": s.session_name,
+            }
             for s in sessions
         ]
     }

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextvars
+import itertools
 import logging
+import os
 import time
-import uuid
 from typing import Any
 
 import orjson
@@ -18,6 +19,25 @@ access_logger = logging.getLogger("server.access")
 
 def current_request_id() -> str | None:
     return _request_id.get()
+
+
+class _RequestIds:
+    """32 hex digits like a uuid4: a random per-process prefix and a counter. Unique without a
+    system call per request (uuid4's os.urandom was ~7% of the CPU under load)."""
+
+    def __init__(self) -> None:
+        self.reseed()
+        os.register_at_fork(after_in_child=self.reseed)
+
+    def reseed(self) -> None:
+        self._prefix = os.urandom(8).hex()
+        self._counter = itertools.count()
+
+    def next(self) -> str:
+        return f"{self._prefix}{next(self._counter):016x}"
+
+
+_new_request_id = _RequestIds().next
 
 
 class JsonFormatter(logging.Formatter):
@@ -66,7 +86,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         supplied = dict(scope["headers"]).get(REQUEST_ID_HEADER, b"")
-        request_id = _valid_request_id(supplied) or uuid.uuid4().hex
+        request_id = _valid_request_id(supplied) or _new_request_id()
         token = _request_id.set(request_id)
         started = time.perf_counter()
         status = 500

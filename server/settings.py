@@ -27,12 +27,25 @@ class Settings:
         default=(DatabaseConfig(DEFAULT_DB_ID, DEFAULT_DATABASE_URL),)
     )
     security_key: str | None = None
+    # JWT mode (as AgentOS): on when a verification key or a JWKS file is given; it then takes
+    # precedence over security_key.
+    jwt_verification_key: str | None = None
+    """A PEM public key (RS*/PS*/ES*/EdDSA) or the shared secret (HS*)."""
+    jwt_jwks_file: str | None = None
+    jwt_algorithm: str = "RS256"
+    jwt_audience: str | None = None
+    jwt_user_id_claim: str = "sub"
+    jwt_scopes_claim: str = "scopes"
     host: str = "127.0.0.1"
     port: int = DEFAULT_PORT
     workers: int = 1
     log_level: str = "info"
     validate_responses: bool = False
     """Check every answer against the document (on in tests; off by default: it costs time)."""
+
+    @property
+    def jwt_enabled(self) -> bool:
+        return bool(self.jwt_verification_key or self.jwt_jwks_file)
 
     def to_json(self) -> str:
         """For handing the settings to worker processes (which read them back with from_json)."""

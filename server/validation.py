@@ -1,16 +1,24 @@
-"""Connexion's JSON body validator, with two fixes.
+"""Connexion's request validators, with the same verdicts and messages and less work per request.
 
-- A body that is not UTF-8 is a validation error (422), not an unhandled UnicodeDecodeError (500).
-- The compiled JSON Schema validator is built once per schema instead of on every request
-  (Connexion 3.3 builds a new validator object per request and compiles the schema each time).
+- Body: a body that is not UTF-8 is a validation error (422), not an unhandled UnicodeDecodeError
+  (500).
+- Body and parameters: each compiled JSON Schema validator is built once per schema instead of on
+  every request (Connexion 3.3 deep-copies each parameter's schema and compiles a new validator
+  for every parameter of every request, and compiles the body schema every time too).
+
+The schemas are the operation's own dicts, which live as long as the application; they are keyed
+by identity and kept in the cache, so an id can never be reused for another schema.
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any, ClassVar
 
 from connexion.exceptions import BadRequestProblem
-from connexion.validators import JSONRequestBodyValidator
+from connexion.utils import is_null, is_nullable
+from connexion.validators import JSONRequestBodyValidator, ParameterValidator
+from jsonschema import Draft4Validator, ValidationError
 from starlette.types import Scope
 
 
@@ -33,3 +41,44 @@ class CachedJSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
             raise BadRequestProblem(
                 detail=f"Request body is not valid UTF-8: {error.reason}"
             ) from error
+
+
+class CachedParameterValidator(ParameterValidator):  # type: ignore[misc]
+    """Path, query, header and cookie parameters, checked exactly as Connexion 3.3's
+    ParameterValidator.validate_parameter does, with each parameter's validator compiled once."""
+
+    # id(parameter definition) -> (definition, compiled validator of its schema).
+    _compiled: ClassVar[dict[int, tuple[Any, Any]]] = {}
+
+    @classmethod
+    def _schema_validator(cls, param: dict[str, Any]) -> Any:
+        cached = cls._compiled.get(id(param))
+        if cached is None or cached[0] is not param:
+            # Connexion validates a deep copy; the copy keeps the compiled validator independent
+            # of anything that might later modify the document's dicts.
+            definition = copy.deepcopy(param)
+            schema = definition.get("schema", definition)
+            compiled = Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+            cached = (param, compiled)
+            cls._compiled[id(param)] = cached
+        return cached[1]
+
+    @classmethod
+    def validate_parameter(
+        cls,
+        parameter_type: str,
+        value: Any,
+        param: dict[str, Any],
+        param_name: str | None = None,
+    ) -> str | None:
+        if is_nullable(param) and is_null(value):
+            return None
+        if value is not None:
+            try:
+                cls._schema_validator(param).validate(value)
+            except ValidationError as exception:
+                return str(exception)
+            return None
+        if param.get("required"):
+            return f"Missing {parameter_type} parameter '{param['name']}'"
+        return None

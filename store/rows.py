@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from domain.session import SessionType, StoredSession
+from domain.session import RenameRequest, SessionType, StoredSession
 
 COLUMNS = (
     "session_id",
@@ -39,6 +39,21 @@ JSON_COLUMNS = (
 COLUMN_LIST = ", ".join(COLUMNS)
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+# NUL cannot be stored in PostgreSQL text, lone surrogates cannot be encoded as UTF-8 for either
+# database: no stored session has them in its id or owner, but a request may (`%00` in the path).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def is_storable_key(value: str) -> bool:
+    return _UNSTORABLE.search(value) is None
+
+
+def can_match_a_row(request: RenameRequest) -> bool:
+    """False when the id or owner could never be in a row: the lookup is then simply empty,
+    rather than a driver error that would surface as a 500."""
+    return is_storable_key(request.session_id) and (
+        request.user_id is None or is_storable_key(request.user_id)
+    )
 
 
 def checked_identifier(name: str) -> str:

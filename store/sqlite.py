@@ -24,7 +24,15 @@ import orjson
 from domain.errors import StoreFailure
 from domain.session import RenameRequest, StoredSession
 from store.base import DEFAULT_SESSION_TABLE
-from store.rows import COLUMN_LIST, COLUMNS, JSON_COLUMNS, checked_identifier, session_from_row
+from store.rows import (
+    COLUMN_LIST,
+    COLUMNS,
+    JSON_COLUMNS,
+    can_match_a_row,
+    checked_identifier,
+    is_storable_key,
+    session_from_row,
+)
 
 _SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
 
@@ -115,6 +123,8 @@ class SqliteStore:
         return self._tables
 
     async def rename(self, request: RenameRequest, table: str) -> StoredSession | None:
+        if not can_match_a_row(request):
+            return None
         parameters = {
             "name": request.new_name,
             "now": request.now,
@@ -126,6 +136,8 @@ class SqliteStore:
         return session_from_row(rows[0]) if rows else None
 
     async def get(self, session_id: str, table: str) -> StoredSession | None:
+        if not is_storable_key(session_id):
+            return None
         rows = await self._run(self._get[table], (session_id,))
         return session_from_row(rows[0]) if rows else None
 

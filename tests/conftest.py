@@ -10,7 +10,9 @@ from server.app import create_app
 from server.settings import Settings
 from store.base import DEFAULT_SESSION_TABLE, SessionStore
 from store.memory import MemoryStore
+from store.postgres import PostgresStore
 from store.sqlite import SqliteStore
+from tests.postgres_server import postgres_server, postgres_url, shared_postgres_server
 
 TOKEN = "test-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -34,7 +36,14 @@ async def _open_sqlite(tmp: Path) -> SessionStore:
     return await SqliteStore.open(tmp / "sessions.db")
 
 
-STORE_BACKENDS = {"memory": _open_memory, "sqlite": _open_sqlite}
+async def _open_postgres(_tmp: Path) -> SessionStore:
+    # A fresh database per test on the run's throwaway server (see tests/postgres_server.py).
+    return await PostgresStore.open(shared_postgres_server().create_database())
+
+
+STORE_BACKENDS = {"memory": _open_memory, "sqlite": _open_sqlite, "postgres": _open_postgres}
+# Fixtures defined in tests/postgres_server.py, made visible to every test module.
+__all__ = ["postgres_server", "postgres_url"]
 
 
 @pytest.fixture(params=sorted(STORE_BACKENDS))

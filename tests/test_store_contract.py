@@ -106,3 +106,19 @@ async def test_unusual_but_valid_names_round_trip(store: SessionStore) -> None:
         assert renamed is not None and renamed.session_name == name
         stored = await store.get(original.session_id, TABLE)
         assert stored is not None and stored.session_name == name
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"session_id": "nul\x00id"}, {"user_id": "nul\x00user"}, {"session_id": "\udc80"}],
+    ids=["nul-in-id", "nul-in-owner", "surrogate-in-id"],
+)
+async def test_ids_no_session_can_have_are_simply_not_found(
+    store: SessionStore, changes: dict[str, object]
+) -> None:
+    """Path and query values arrive as any text; none of them may make the store fail (500)."""
+    original = make_session(user_id="owner")
+    await store.put([original], TABLE)
+    assert await store.rename(_request(original, **changes), TABLE) is None
+    assert await store.get(str(changes.get("session_id", "x")), TABLE) is None
+    assert await store.get(original.session_id, TABLE) == original

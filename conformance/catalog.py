@@ -1,0 +1,69 @@
+"""Every check the suite reports, with what it means and whether it is required.
+
+"required" checks follow from the document; "recommended" ones are behaviour the document implies
+but does not pin down: they are warnings, and failures only with --strict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["required", "recommended"]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckInfo:
+    name: str
+    severity: Severity
+    description: str
+
+
+_CHECKS = (
+    # Schemathesis built-ins, run on every response.
+    CheckInfo("not_a_server_error", "required", "no 5xx answer for any input"),
+    CheckInfo("status_code_conformance", "required", "status code documented for the operation"),
+    CheckInfo("content_type_conformance", "required", "Content-Type is the documented one"),
+    CheckInfo("response_schema_conformance", "required", "body valid against its status's schema"),
+    # Schemathesis built-ins, run on generated requests only.
+    CheckInfo("negative_data_rejection", "required", "schema-invalid requests are rejected"),
+    CheckInfo("positive_data_acceptance", "required", "schema-valid requests are not refused"),
+    # Authentication.
+    CheckInfo("auth_required", "required", "no, wrong or malformed credentials -> 401"),
+    CheckInfo(
+        "auth_hides_existence",
+        "required",
+        "without a valid token a known and an unknown session get the same answer",
+    ),
+    CheckInfo(
+        "auth_before_validation",
+        "recommended",
+        "a request without credentials is refused (401) before its body is judged",
+    ),
+    # Domain invariants.
+    CheckInfo("known_session_renamed", "required", "the owner renaming a listed session gets 200"),
+    CheckInfo("session_id_echoed", "required", "the 200 body's session_id is the path id"),
+    CheckInfo("session_name_echoed", "required", "the 200 body's session_name is the name sent"),
+    CheckInfo("body_matches_type", "required", "the 200 body has the schema of the requested type"),
+    CheckInfo("chat_history_preserved", "required", "a rename leaves chat_history unchanged"),
+    CheckInfo("created_at_preserved", "required", "a rename leaves created_at unchanged"),
+    CheckInfo("updated_at_monotonic", "required", "updated_at never moves backwards"),
+    CheckInfo("unknown_session_404", "required", "an id that does not exist -> 404"),
+    CheckInfo("type_scoping", "required", "a known id asked for with another type -> 404"),
+    CheckInfo("user_scoping", "required", "a known id asked for by another user_id -> 404"),
+    CheckInfo("invalid_type_422", "required", "a type outside agent/team/workflow -> 422"),
+    CheckInfo("invalid_body_422", "required", "missing, non-JSON or wrong-typed body -> 422"),
+    CheckInfo(
+        "name_round_trip",
+        "required",
+        "a name answered 200 is stored and returned exactly and the session stays usable; "
+        "a name the server cannot store must be refused with 400",
+    ),
+    CheckInfo("blank_name_rejected", "recommended", "an empty or whitespace-only name -> 400"),
+    CheckInfo("error_code_present", "recommended", "error bodies carry a string error_code"),
+    # Coverage.
+    CheckInfo("status_coverage", "required", "200, 401, 404 and 422 were all observed"),
+    CheckInfo("status_400_observed", "recommended", "400 (invalid session name) was observed"),
+)
+
+CHECKS: dict[str, CheckInfo] = {check.name: check for check in _CHECKS}

@@ -1,0 +1,197 @@
+"""Sending requests to the target: every request is a Schemathesis `Case`, every answer goes
+through Schemathesis's response checks, and every request counts against the bound."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from schemathesis import Case, CheckFunction, Response
+from schemathesis.checks import not_a_server_error
+from schemathesis.core import NOT_SET
+from schemathesis.core.failures import FailureGroup
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    positive_data_acceptance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from conformance.catalog import CHECKS
+from conformance.checks import Violation
+from conformance.progress import Progress
+from conformance.results import Finding, RunResult
+from conformance.spec import Contract
+
+REQUEST_TIMEOUT_SECONDS = 15.0
+CONSECUTIVE_FAILURES_BEFORE_STOP = 3
+BODY_SHOWN_CHARACTERS = 300
+MESSAGE_SHOWN_CHARACTERS = 240
+
+RESPONSE_CHECKS: tuple[CheckFunction, ...] = (
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+)
+GENERATED_CASE_CHECKS: tuple[CheckFunction, ...] = (
+    *RESPONSE_CHECKS,
+    negative_data_rejection,
+    positive_data_acceptance,
+)
+NO_BODY: Any = NOT_SET
+
+
+class BudgetExhausted(Exception):
+    """The request bound is reached; the run stops sending."""
+
+
+class TargetStopped(Exception):
+    """The target stopped answering in the middle of the run."""
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    case: Case[Any]
+    response: Response
+    request: str
+
+    @property
+    def status(self) -> int:
+        return int(self.response.status_code)
+
+    def json(self) -> object:
+        try:
+            return json.loads(self.response.content or b"")
+        except (ValueError, UnicodeDecodeError):
+            return None
+
+    def identity(self) -> tuple[int, bytes]:
+        return self.status, self.response.content or b""
+
+
+def describe(response: Response) -> str:
+    content_type = ", ".join(response.headers.get("content-type", [])) or "no Content-Type"
+    text = (response.content or b"").decode("utf-8", errors="replace")
+    if len(text) > BODY_SHOWN_CHARACTERS:
+        text = f"{text[:BODY_SHOWN_CHARACTERS]}... ({len(text)} characters)"
+    return f"{response.status_code} ({content_type}) {text}"
+
+
+def _expected_from(check: str, failure: BaseException) -> str:
+    title = str(getattr(failure, "title", "") or check)
+    message = " ".join(str(getattr(failure, "message", "")).split())
+    if len(message) > MESSAGE_SHOWN_CHARACTERS:
+        message = f"{message[:MESSAGE_SHOWN_CHARACTERS]}..."
+    return f"{CHECKS[check].description} ({title}{': ' + message if message else ''})"
+
+
+class Probe:
+    def __init__(
+        self,
+        contract: Contract,
+        base_url: str,
+        token: str,
+        result: RunResult,
+        progress: Progress,
+    ) -> None:
+        self.contract = contract
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.result = result
+        self.progress = progress
+        self._session = requests.Session()
+        self._consecutive_failures = 0
+
+    def authorized(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def case(
+        self,
+        session_id: str,
+        *,
+        query: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        body: Any = NO_BODY,
+        media_type: str | None = None,
+        authorized: bool = True,
+    ) -> Case[Any]:
+        all_headers = {**(self.authorized() if authorized else {}), **(headers or {})}
+        if body is not NO_BODY and media_type is None:
+            media_type = "application/json"
+        return self.contract.operation.Case(
+            path_parameters={"session_id": session_id},
+            query=query or {},
+            headers=all_headers,
+            body=body,
+            media_type=media_type,
+        )
+
+    def curl(self, case: Case[Any]) -> str:
+        command = case.as_curl_command(base_url=self.base_url)
+        # Reports end up in CI logs: the token is read from the environment instead.
+        return command.replace(self.token, "'\"$TOKEN\"'") if self.token else command
+
+    def send(
+        self,
+        case: Case[Any],
+        request: str,
+        checks: Sequence[CheckFunction] = RESPONSE_CHECKS,
+    ) -> Answer:
+        if self.result.requests_sent >= self.result.request_bound:
+            raise BudgetExhausted
+        self.result.requests_sent += 1
+        self.progress.request_sent(self.result.requests_sent)
+        try:
+            response = case.call(
+                base_url=self.base_url, session=self._session, timeout=REQUEST_TIMEOUT_SECONDS
+            )
+        except requests.RequestException as error:
+            self._no_answer(case, request, error)
+            raise TargetStopped(str(error)) from None
+        self._consecutive_failures = 0
+        answer = Answer(case, response, request)
+        self.result.statuses[answer.status] += 1
+        for check in checks:
+            self._run_builtin(check, answer)
+        return answer
+
+    def _no_answer(self, case: Case[Any], request: str, error: Exception) -> None:
+        self._consecutive_failures += 1
+        self.fail("not_a_server_error", case, request, "an HTTP answer", f"no answer: {error}")
+
+    def _run_builtin(self, check: CheckFunction, answer: Answer) -> None:
+        name = check.__name__
+        try:
+            answer.case.validate_response(answer.response, checks=[check])
+        except FailureGroup as group:
+            for failure in group.exceptions:
+                expected = _expected_from(name, failure)
+                self.fail(name, answer.case, answer.request, expected, describe(answer.response))
+            return
+        self.result.passed(name)
+
+    def fail(self, check: str, case: Case[Any], request: str, expected: str, got: str) -> None:
+        self.result.failed(
+            Finding(check, CHECKS[check].severity, expected, got, self.curl(case), request)
+        )
+
+    def verify(
+        self, check: str, answer: Answer, invariant: Callable[..., None], *args: Any
+    ) -> bool:
+        """Run one plain check function and record its verdict under `check`."""
+        try:
+            invariant(*args)
+        except Violation as violation:
+            got = violation.got if violation.got is not None else describe(answer.response)
+            self.fail(check, answer.case, answer.request, violation.expected, got)
+            return False
+        self.result.passed(check)
+        return True
+
+    def close(self) -> None:
+        self._session.close()

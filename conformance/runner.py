@@ -1,0 +1,199 @@
+"""One conformance run against one target: phases in a fixed order, then status coverage."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+from schemathesis import GenerationMode
+
+from conformance import scenarios
+from conformance.catalog import CHECKS
+from conformance.generated import run_generated
+from conformance.probe import BudgetExhausted, Probe, TargetStopped
+from conformance.progress import Progress, SilentProgress
+from conformance.results import Finding, RunResult
+from conformance.sessions import KnownSession, UsageError, representatives
+from conformance.spec import BUNDLED_SPEC, RENAME_PATH, load_contract
+
+DEFAULT_MAX_EXAMPLES = 50
+SCENARIO_REQUEST_ALLOWANCE = 100
+"""Hand-written requests of one run (about 70 today) plus the reachability probe; fixed."""
+REACHABILITY_TIMEOUT_SECONDS = 10.0
+
+
+class TargetUnreachable(Exception):
+    """No HTTP answer from --base-url: exit code 2, not a conformance failure."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    base_url: str
+    token: str
+    sessions: tuple[KnownSession, ...]
+    spec: Path = BUNDLED_SPEC
+    max_examples: int = DEFAULT_MAX_EXAMPLES
+    seed: int | None = None
+    strict: bool = False
+    restore_names: bool = False
+
+
+def request_bound(options: RunOptions) -> int:
+    """At most this many requests go to the target: positive and negative generated cases, the
+    fixed scenarios, and (with --restore-names) one read and one rename per listed session."""
+    restore = 2 * len(options.sessions) if options.restore_names else 0
+    return 2 * options.max_examples + SCENARIO_REQUEST_ALLOWANCE + restore
+
+
+def _validate(options: RunOptions) -> None:
+    parts = urlsplit(options.base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UsageError(f"--base-url must be an http(s) URL, got {options.base_url!r}")
+    if options.max_examples < 0:
+        raise UsageError("--max-examples must be 0 or more")
+    if not options.token:
+        raise UsageError("--token must not be empty")
+
+
+def _check_reachable(probe: Probe, session: KnownSession) -> None:
+    url = probe.base_url + RENAME_PATH.replace("{session_id}", session.session_id)
+    probe.result.requests_sent += 1
+    probe.progress.request_sent(probe.result.requests_sent)
+    try:
+        requests.post(url, timeout=REACHABILITY_TIMEOUT_SECONDS)
+    except requests.RequestException as error:
+        raise TargetUnreachable(f"cannot reach {probe.base_url}: {error}") from None
+
+
+def _remember_names(probe: Probe, sessions: tuple[KnownSession, ...]) -> dict[str, str]:
+    """Original names: from the sessions file, else from AgentOS's `GET /sessions/{id}`."""
+    names: dict[str, str] = {}
+    for session in sessions:
+        if session.session_name is not None:
+            names[session.session_id] = session.session_name
+            continue
+        probe.result.requests_sent += 1
+        try:
+            answer = requests.get(
+                f"{probe.base_url}/sessions/{session.session_id}",
+                params=session.scoped_query(),
+                headers=probe.authorized(),
+                timeout=REACHABILITY_TIMEOUT_SECONDS,
+            )
+            body = answer.json() if answer.status_code == 200 else None
+        except (requests.RequestException, ValueError):
+            body = None
+        if isinstance(body, dict) and isinstance(body.get("session_name"), str):
+            names[session.session_id] = body["session_name"]
+        else:
+            probe.result.notes.append(
+                f"cannot restore the name of {session.session_id}: the target has no "
+                f"GET /sessions/{{id}} and the sessions file gives no session_name"
+            )
+    return names
+
+
+def _restore_names(probe: Probe, sessions: tuple[KnownSession, ...], names: dict[str, str]) -> None:
+    for session in sessions:
+        name = names.get(session.session_id)
+        if name is None:
+            continue
+        case = probe.case(
+            session.session_id, query=session.scoped_query(), body={"session_name": name}
+        )
+        answer = probe.send(case, "restore the original name", checks=())
+        if answer.status != 200:
+            probe.result.notes.append(
+                f"restoring {session.session_id} to {name!r} answered {answer.status}"
+            )
+
+
+def _status_coverage(result: RunResult) -> None:
+    seen = ", ".join(str(s) for s in sorted(result.statuses)) or "none"
+    for status, observed in result.status_coverage().items():
+        check = "status_400_observed" if status == 400 else "status_coverage"
+        if observed:
+            result.passed(check)
+            continue
+        result.failed(
+            Finding(
+                check,
+                CHECKS[check].severity,
+                f"at least one {status} answer during the run",
+                f"no {status} observed (statuses seen: {seen})",
+                "",
+                "the whole run",
+            )
+        )
+
+
+def run_suite(options: RunOptions, progress: Progress | None = None) -> RunResult:
+    """Run every check against `options.base_url`; raises UsageError or TargetUnreachable."""
+    _validate(options)
+    progress = progress or SilentProgress()
+    contract = load_contract(options.spec)
+    seed = options.seed if options.seed is not None else random.randrange(2**32)
+    result = RunResult(
+        base_url=options.base_url,
+        spec_path=str(options.spec),
+        seed=seed,
+        max_examples=options.max_examples,
+        strict=options.strict,
+        request_bound=request_bound(options),
+    )
+    probe = Probe(contract, options.base_url, options.token, result, progress)
+    sessions = options.sessions
+    chosen = representatives(sessions)
+    first = chosen[0]
+    phases: list[tuple[str, Callable[[], None]]] = [
+        ("authentication", lambda: scenarios.authentication(probe, first)),
+        ("unknown session", lambda: scenarios.not_found(probe, first)),
+        *(
+            (f"rename invariants ({s.type})", partial(scenarios.rename_invariants, probe, s))
+            for s in chosen
+        ),
+        ("validation errors", lambda: scenarios.validation(probe, first)),
+        (
+            "generated positive requests",
+            lambda: run_generated(
+                probe, sessions, GenerationMode.POSITIVE, options.max_examples, seed
+            ),
+        ),
+        (
+            "generated negative requests",
+            lambda: run_generated(
+                probe, sessions, GenerationMode.NEGATIVE, options.max_examples, seed
+            ),
+        ),
+        ("unusual parameters", lambda: scenarios.unusual_parameters(probe, first)),
+        # Last: a server that accepts a name it cannot store may break the session for good.
+        ("unusual names", lambda: scenarios.unusual_names(probe, first)),
+    ]
+    try:
+        progress.phase("reachability")
+        _check_reachable(probe, first)
+        names = _remember_names(probe, sessions) if options.restore_names else {}
+        try:
+            for name, phase in phases:
+                progress.phase(name)
+                phase()
+        except TargetStopped as error:
+            result.notes.append(f"the target stopped answering; run cut short ({error})")
+        except BudgetExhausted:
+            result.notes.append(f"request bound {result.request_bound} reached; run cut short")
+        if names:
+            progress.phase("restoring names")
+            try:
+                _restore_names(probe, sessions, names)
+            except (TargetStopped, BudgetExhausted) as error:
+                result.notes.append(f"names not restored: {error}")
+        _status_coverage(result)
+    finally:
+        progress.finish()
+        probe.close()
+    return result

@@ -1,0 +1,138 @@
+"""Serve the real Agno AgentOS 2.5.6 on 127.0.0.1 over a SQLite database it seeds itself.
+
+Run as a script (a separate process), because agno reads OS_SECURITY_KEY once when `agno.os` is
+imported: `OS_SECURITY_KEY=... python tests/apps/agentos_app.py --port P --db-file F
+--sessions-file S`. It writes the sessions file (the conformance suite's format) before serving.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+USERS = ("alice@example.com", "bob@example.com")
+
+
+def _messages(created_at: int, question: str) -> list[dict[str, Any]]:
+    return [
+        {"role": "system", "content": "You are helpful.", "created_at": created_at},
+        {"role": "user", "content": question, "created_at": created_at},
+        {"role": "assistant", "content": f"An answer to: {question}", "created_at": created_at + 1},
+    ]
+
+
+def _session_dict(session_type: str, user_id: str, number: int, now: int) -> dict[str, Any]:
+    session_id = str(uuid.uuid4())
+    created_at = now - 3600 * (number + 1)
+    question = f"Question {number} from {user_id} ({session_type})"
+    run_id = str(uuid.uuid4())
+    common: dict[str, Any] = {
+        "session_id": session_id,
+        "user_id": user_id,
+        "session_data": {"session_name": f"Seeded {session_type} {number}", "session_state": {}},
+        "metadata": {"seeded": True},
+        "created_at": created_at,
+        "updated_at": created_at + 60,
+    }
+    if session_type == "agent":
+        run = {
+            "run_id": run_id,
+            "agent_id": "basic-agent",
+            "session_id": session_id,
+            "user_id": user_id,
+            "status": "COMPLETED",
+            "created_at": created_at,
+            "messages": _messages(created_at, question),
+        }
+        return {
+            **common,
+            "agent_id": "basic-agent",
+            "agent_data": {"name": "Basic Agent"},
+            "runs": [run],
+        }
+    if session_type == "team":
+        run = {
+            "run_id": run_id,
+            "team_id": "basic-team",
+            "session_id": session_id,
+            "user_id": user_id,
+            "status": "COMPLETED",
+            "created_at": created_at,
+            "messages": _messages(created_at, question),
+        }
+        return {
+            **common,
+            "team_id": "basic-team",
+            "team_data": {"name": "Basic Team"},
+            "runs": [run],
+        }
+    run = {
+        "run_id": run_id,
+        "workflow_id": "basic-workflow",
+        "session_id": session_id,
+        "user_id": user_id,
+        "status": "COMPLETED",
+        "created_at": created_at,
+        "input": question,
+        "content": "done",
+    }
+    return {
+        **common,
+        "workflow_id": "basic-workflow",
+        "workflow_name": "Basic Workflow",
+        "workflow_data": {"name": "Basic Workflow"},
+        "runs": [run],
+    }
+
+
+def seed(db: Any, sessions_file: Path) -> None:
+    from agno.session import AgentSession, TeamSession, WorkflowSession
+
+    classes = {"agent": AgentSession, "team": TeamSession, "workflow": WorkflowSession}
+    now = int(time.time())
+    listing = []
+    for number, user_id in enumerate(USERS):
+        for session_type, session_class in classes.items():
+            data = _session_dict(session_type, user_id, number, now)
+            db.upsert_session(session_class.from_dict(data))
+            listing.append(
+                {"session_id": data["session_id"], "type": session_type, "user_id": user_id}
+            )
+    sessions_file.write_text(json.dumps({"sessions": listing}, indent=2), encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--db-file", type=Path, required=True)
+    parser.add_argument("--sessions-file", type=Path, required=True)
+    args = parser.parse_args()
+    if not os.environ.get("OS_SECURITY_KEY"):
+        sys.exit("OS_SECURITY_KEY must be set before agno.os is imported")
+    os.environ["AGNO_TELEMETRY"] = "false"  # no traffic beyond 127.0.0.1
+    os.environ.setdefault("OPENAI_API_KEY", "unused-no-model-call-is-made")
+
+    import uvicorn
+    from agno.agent import Agent
+    from agno.db.sqlite import SqliteDb
+    from agno.models.openai import OpenAIChat
+    from agno.os import AgentOS
+
+    db = SqliteDb(db_file=str(args.db_file))
+    seed(db, args.sessions_file)
+    agent = Agent(
+        id="basic-agent", name="Basic Agent", model=OpenAIChat(id="gpt-4o"), db=db, telemetry=False
+    )
+    agent_os = AgentOS(agents=[agent], telemetry=False)
+    uvicorn.run(agent_os.get_app(), host="127.0.0.1", port=args.port, log_level="warning")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""Start the conformance suite's targets as real uvicorn processes on free loopback ports."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.apps.defective_server import listed_sessions
+from tests.server_process import free_port, wait_until_healthy
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Target:
+    base_url: str
+    token: str
+    sessions_file: Path
+
+
+@contextmanager
+def _process(command: list[str], log_path: Path, env: dict[str, str], port: int) -> Iterator[str]:
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPOSITORY
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(base_url, process, log_path)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def defective_servers(workdir: Path, token: str) -> Iterator[Target]:
+    """One process; `{base_url}/{defect}` is the server with that defect ("none": correct)."""
+    port = free_port()
+    sessions_file = workdir / "defect-sessions.json"
+    sessions_file.write_text(json.dumps({"sessions": listed_sessions()}), encoding="utf-8")
+    command = [
+        sys.executable,
+        "-m",
+        "tests.apps.defective_server",
+        "--port",
+        str(port),
+        "--token",
+        token,
+    ]
+    with _process(command, workdir / "defective.log", dict(os.environ), port) as base_url:
+        yield Target(base_url, token, sessions_file)
+
+
+@contextmanager
+def agentos_server(workdir: Path, token: str) -> Iterator[Target]:
+    """The real AgentOS (agno 2.5.6) over a SQLite file it seeds with all three session types."""
+    port = free_port()
+    sessions_file = workdir / "agentos-sessions.json"
+    command = [
+        sys.executable,
+        str(REPOSITORY / "tests" / "apps" / "agentos_app.py"),
+        "--port",
+        str(port),
+        "--db-file",
+        str(workdir / "agno.db"),
+        "--sessions-file",
+        str(sessions_file),
+    ]
+    env = {**os.environ, "OS_SECURITY_KEY": token, "AGNO_TELEMETRY": "false"}
+    with _process(command, workdir / "agentos.log", env, port) as base_url:
+        yield Target(base_url, token, sessions_file)

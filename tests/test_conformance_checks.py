@@ -1,0 +1,134 @@
+"""The plain check functions, the sessions file and the reports, without a server."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from conformance import checks
+from conformance.checks import Violation
+from conformance.report import as_json, summary, write_json, write_junit
+from conformance.results import Finding, RunResult
+from conformance.sessions import KnownSession, UsageError, parse_sessions, representatives
+from conformance.spec import load_contract
+
+SHAPES = load_contract().shapes
+AGENT_BODY = {
+    "session_id": "s1",
+    "agent_session_id": "s1",
+    "session_name": "Trip",
+    "chat_history": [{"role": "user", "content": "hi"}],
+    "created_at": "2026-01-01T00:00:00Z",
+    "updated_at": "2026-01-02T00:00:00Z",
+}
+
+
+def test_echo_checks_name_what_differs() -> None:
+    checks.session_id_echoed(AGENT_BODY, "s1")
+    checks.session_name_echoed(AGENT_BODY, "Trip")
+    with pytest.raises(Violation) as wrong_id:
+        checks.session_id_echoed(AGENT_BODY, "s2")
+    assert "'s2'" in wrong_id.value.expected and "'s1'" in str(wrong_id.value.got)
+    with pytest.raises(Violation, match="exactly the name sent"):
+        checks.session_name_echoed(AGENT_BODY, "Trip\x00")
+
+
+def test_body_matches_type_uses_the_documents_schemas() -> None:
+    checks.body_matches_type(AGENT_BODY, "agent", SHAPES["agent"])
+    team_body = {k: v for k, v in AGENT_BODY.items() if k != "agent_session_id"}
+    checks.body_matches_type(team_body, "team", SHAPES["team"])
+    with pytest.raises(Violation) as foreign:
+        checks.body_matches_type(AGENT_BODY, "team", SHAPES["team"])
+    assert "agent_session_id" in str(foreign.value.got)
+    with pytest.raises(Violation) as invalid:
+        checks.body_matches_type({"session_id": "s1"}, "workflow", SHAPES["workflow"])
+    assert "session_name" in str(invalid.value.got)
+    with pytest.raises(Violation, match=r"valid against the team session schema"):
+        checks.body_matches_type({**team_body, "created_at": "yesterday"}, "team", SHAPES["team"])
+
+
+def test_history_and_timestamps_between_two_answers() -> None:
+    later = {**AGENT_BODY, "updated_at": "2026-01-03T00:00:00Z"}
+    checks.chat_history_preserved(AGENT_BODY, later)
+    checks.created_at_preserved(AGENT_BODY, later)
+    checks.updated_at_monotonic(AGENT_BODY, later)
+    with pytest.raises(Violation, match="1 messages before"):
+        checks.chat_history_preserved(AGENT_BODY, {**later, "chat_history": []})
+    with pytest.raises(Violation):
+        checks.created_at_preserved(AGENT_BODY, {**later, "created_at": "2026-01-05T00:00:00Z"})
+    with pytest.raises(Violation) as backwards:
+        checks.updated_at_monotonic(later, AGENT_BODY)
+    assert "moved backwards" in str(backwards.value.got)
+    # Same instant written with an offset is not a move backwards.
+    checks.updated_at_monotonic(
+        AGENT_BODY, {**AGENT_BODY, "updated_at": "2026-01-02T01:00:00+01:00"}
+    )
+
+
+def test_status_error_code_and_same_answer() -> None:
+    checks.status_in(404, {404}, "no such session")
+    with pytest.raises(Violation, match="404 \\(no such session\\)"):
+        checks.status_in(200, {404}, "no such session")
+    checks.error_code_present({"detail": "x", "error_code": "NOT_FOUND"})
+    with pytest.raises(Violation):
+        checks.error_code_present({"detail": "x"})
+    checks.same_answer((401, b"{}"), (401, b"{}"), "no token")
+    with pytest.raises(Violation) as leak:
+        checks.same_answer((401, b"{}"), (404, b"{}"), "no token")
+    assert "known id: 401" in str(leak.value.got) and "unknown id: 404" in str(leak.value.got)
+
+
+def test_sessions_file_parsing_and_representatives() -> None:
+    sessions = parse_sessions(
+        {
+            "sessions": [
+                {"session_id": "a1", "type": "agent", "user_id": "u"},
+                {"session_id": "a2", "type": "agent", "user_id": None},
+                {"session_id": "w1", "type": "workflow", "user_id": None, "session_name": "W"},
+            ]
+        }
+    )
+    assert [s.session_id for s in representatives(sessions)] == ["a1", "w1"]
+    assert sessions[1].scoped_query() == {"type": "agent"}
+    assert sessions[2] == KnownSession("w1", "workflow", None, "W")
+    with pytest.raises(UsageError, match="more than once"):
+        parse_sessions({"sessions": [{"session_id": "a", "type": "agent"}] * 2})
+
+
+def test_reports_count_failures_and_warnings(tmp_path: Path) -> None:
+    result = RunResult("http://127.0.0.1:1", "spec.yaml", 1, 5, False, 110)
+    result.passed("auth_required")
+    result.failed(Finding("type_scoping", "required", "404", "200 {}", "curl -X POST x", "r"))
+    result.failed(Finding("error_code_present", "recommended", "code", "{}", "curl y", "r"))
+    result.statuses.update({200: 3, 401: 1})
+    assert result.exit_code == 1 and result.warned_checks == ["error_code_present"]
+    text = summary(result)
+    assert "FAIL  type_scoping" in text and "WARN  error_code_present" in text
+    assert "reproduce: curl -X POST x" in text and "422 NOT seen" in text
+    assert as_json(result)["failed_checks"] == ["type_scoping"]
+
+    junit = tmp_path / "junit.xml"
+    write_junit(result, junit)
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None and suite.get("failures") == "1"
+    cases = {c.get("name"): c for c in suite.iter("testcase")}
+    assert cases["type_scoping"].find("failure") is not None
+    assert cases["error_code_present"].find("failure") is None
+    assert cases["auth_required"].find("failure") is None
+
+
+def test_reports_survive_names_utf8_cannot_carry(tmp_path: Path) -> None:
+    result = RunResult("http://127.0.0.1:1", "spec.yaml", 1, 5, False, 110)
+    got = '200 {"session_name": "bad \ud800 name\x01"}'
+    result.failed(Finding("session_name_echoed", "required", "the name", got, "curl z", "r"))
+    assert "bad \\ud800 name" in summary(result)
+    write_json(result, tmp_path / "r.json")
+    # The JSON escape keeps the report exact: it reads back as the very same text.
+    written = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert written["findings"][0]["got"] == got
+    write_junit(result, tmp_path / "r.xml")
+    failure = ET.parse(tmp_path / "r.xml").getroot().find("testsuite/testcase/failure")
+    assert failure is not None and "bad \\ud800 name\\x01" in str(failure.text)

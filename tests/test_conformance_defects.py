@@ -1,0 +1,139 @@
+"""Proof that the conformance suite catches real defects: each broken server variant (one defect
+each, tests/apps/defective_server.py) makes it exit 1 naming the right check; the correct variant
+passes every check."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conformance.catalog import CHECKS
+from conformance.cli import main
+from tests.apps.defective_server import DEFECTS
+from tests.apps.servers import Target, defective_servers
+
+TOKEN = "defect-token-7f3a"
+# Small but enough: every defect below is also reached by a hand-written request, except the two
+# found only through generated data (negative/positive data checks), which this seed reaches.
+MAX_EXAMPLES = "15"
+SEED = "1"
+
+REQUIRED_CHECK_FOR_DEFECT = {
+    "success_201": "status_code_conformance",
+    "problem_json_errors": "content_type_conformance",
+    "detail_list_422": "response_schema_conformance",
+    "ignores_auth": "auth_required",
+    "forbidden_403": "auth_required",
+    "auth_after_lookup": "auth_hides_existence",
+    "ignores_user": "user_scoping",
+    "ignores_type": "type_scoping",
+    "team_sessions_missing": "known_session_renamed",
+    "loses_chat_history": "chat_history_preserved",
+    "resets_created_at": "created_at_preserved",
+    "updated_at_backwards": "updated_at_monotonic",
+    "wrong_id_echoed": "session_id_echoed",
+    "stale_name_echoed": "session_name_echoed",
+    "agent_body_for_all": "body_matches_type",
+    "unknown_id_400": "unknown_session_404",
+    "not_found_as_400": "status_coverage",
+    "invalid_type_400": "invalid_type_422",
+    "unknown_type_is_agent": "invalid_type_422",
+    "invalid_body_400": "invalid_body_422",
+    "lenient_body": "negative_data_rejection",
+    "rejects_non_ascii_422": "positive_data_acceptance",
+    "crashes_on_non_ascii_name": "not_a_server_error",
+    "crashes_on_db_id": "not_a_server_error",
+    "accepts_unencodable_names": "name_round_trip",
+    "strips_nul": "name_round_trip",
+}
+RECOMMENDED_CHECK_FOR_DEFECT = {
+    "validates_before_auth": "auth_before_validation",
+    "accepts_blank_names": "blank_name_rejected",
+    "no_error_code": "error_code_present",
+    "no_name_rules": "status_400_observed",
+}
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
+    with defective_servers(tmp_path_factory.mktemp("defects"), TOKEN) as target:
+        yield target
+
+
+def run_suite(
+    servers: Target, defect: str, tmp_path: Path, *extra: str
+) -> tuple[int, str, dict[str, object]]:
+    report = tmp_path / f"{defect}.json"
+    arguments = [
+        "run",
+        "--base-url",
+        f"{servers.base_url}/{defect}",
+        "--token",
+        servers.token,
+        "--sessions",
+        str(servers.sessions_file),
+        "--max-examples",
+        MAX_EXAMPLES,
+        "--seed",
+        SEED,
+        "--report-json",
+        str(report),
+        *extra,
+    ]
+    exit_code = main(arguments)
+    return exit_code, report.read_text(encoding="utf-8"), json.loads(report.read_text())
+
+
+def test_every_defect_is_listed_and_every_check_is_proven() -> None:
+    proven = {*REQUIRED_CHECK_FOR_DEFECT.values(), *RECOMMENDED_CHECK_FOR_DEFECT.values()}
+    assert set(DEFECTS) == {"none", *REQUIRED_CHECK_FOR_DEFECT, *RECOMMENDED_CHECK_FOR_DEFECT}
+    assert proven == set(CHECKS), f"checks without a defect proving them: {set(CHECKS) - proven}"
+
+
+def test_correct_variant_passes_every_check(
+    servers: Target, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    exit_code, _, report = run_suite(servers, "none", tmp_path, "--strict")
+    out = capsys.readouterr().out
+    assert exit_code == 0, out
+    assert report["conformant"] is True and report["warned_checks"] == []
+    assert {c["name"] for c in report["checks"]} == set(CHECKS)  # type: ignore[union-attr]
+    assert "Result: CONFORMANT" in out
+
+
+@pytest.mark.parametrize("defect", sorted(REQUIRED_CHECK_FOR_DEFECT))
+def test_defect_fails_the_run_naming_the_check(
+    servers: Target, tmp_path: Path, capsys: pytest.CaptureFixture[str], defect: str
+) -> None:
+    check = REQUIRED_CHECK_FOR_DEFECT[defect]
+    exit_code, _, report = run_suite(servers, defect, tmp_path)
+    out = capsys.readouterr().out
+    assert exit_code == 1, out
+    assert check in report["failed_checks"], out  # type: ignore[operator]
+    assert f"FAIL  {check}" in out
+    finding = next(f for f in report["findings"] if f["check"] == check)  # type: ignore[attr-defined]
+    assert finding["expected"] and finding["got"]
+    if check != "status_coverage":
+        assert finding["curl"].startswith("curl -X POST") and servers.base_url in finding["curl"]
+    assert TOKEN not in json.dumps(report) and TOKEN not in out
+    assert report["requests_sent"] <= report["request_bound"]  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("defect", sorted(RECOMMENDED_CHECK_FOR_DEFECT))
+def test_recommended_defect_warns_and_fails_only_when_strict(
+    servers: Target, tmp_path: Path, capsys: pytest.CaptureFixture[str], defect: str
+) -> None:
+    check = RECOMMENDED_CHECK_FOR_DEFECT[defect]
+    exit_code, _, report = run_suite(servers, defect, tmp_path)
+    out = capsys.readouterr().out
+    assert exit_code == 0, out
+    assert check in report["warned_checks"] and report["failed_checks"] == []
+    assert f"WARN  {check}" in out
+
+    strict_code, _, strict = run_suite(servers, defect, tmp_path, "--strict")
+    assert strict_code == 1
+    assert check in strict["failed_checks"]
+    assert set(strict["failed_checks"]) == set(report["warned_checks"])  # type: ignore[arg-type]

@@ -1,0 +1,119 @@
+"""End to end: the installed suite against our own server (real uvicorn process, SQLite file,
+seeded sessions). It must pass every check, also with --strict."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conformance.catalog import CHECKS
+from tests.server_process import BIN, RunningServer, running_server, seed
+
+TOKEN = "conformance-e2e-token-31"
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningServer, Path, Path]]:
+    workdir = tmp_path_factory.mktemp("our-server")
+    database = workdir / "agno.db"
+    sessions_file = workdir / "sessions.json"
+    seed(f"sqlite:///{database}", sessions_file)
+    with running_server(f"sqlite:///{database}", workdir, token=TOKEN) as server:
+        yield server, database, sessions_file
+
+
+def stored_names(database: Path) -> dict[str, str]:
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute("SELECT session_id, session_data FROM agno_sessions").fetchall()
+    names = {}
+    for session_id, data in rows:
+        decoded = json.loads(data)
+        decoded = json.loads(decoded) if isinstance(decoded, str) else decoded
+        names[session_id] = decoded["session_name"]
+    return names
+
+
+def test_console_script_passes_our_server_with_reports(
+    seeded: tuple[RunningServer, Path, Path], tmp_path: Path
+) -> None:
+    server, _, sessions_file = seeded
+    report, junit = tmp_path / "report.json", tmp_path / "junit.xml"
+    completed = subprocess.run(
+        [
+            str(BIN / "agno-rename-conformance"),
+            "run",
+            "--base-url",
+            server.base_url,
+            "--token",
+            TOKEN,
+            "--sessions",
+            str(sessions_file),
+            "--strict",
+            "--report-json",
+            str(report),
+            "--junit-xml",
+            str(junit),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "Result: CONFORMANT" in completed.stdout
+    assert "[conformance] generated negative requests" in completed.stderr  # progress
+    data = json.loads(report.read_text())
+    assert data["conformant"] is True and data["exit_code"] == 0
+    assert data["status_coverage"] == {s: True for s in ("200", "400", "401", "404", "422")}
+    assert {c["name"] for c in data["checks"]} == set(CHECKS)
+    assert all(c["passed"] > 0 and c["failed"] == 0 for c in data["checks"])
+    assert 0 < data["requests_sent"] <= data["request_bound"]
+
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None
+    assert suite.get("failures") == "0"
+    assert {case.get("name") for case in suite.iter("testcase")} == set(CHECKS)
+
+
+def test_python_dash_m_restores_names_from_the_sessions_file(
+    seeded: tuple[RunningServer, Path, Path], tmp_path: Path
+) -> None:
+    server, database, sessions_file = seeded
+    originals = stored_names(database)
+    listing = json.loads(sessions_file.read_text())
+    for entry in listing["sessions"]:
+        entry["session_name"] = f"Restored {entry['type']} {entry['session_id'][:8]}"
+    named = tmp_path / "named.json"
+    named.write_text(json.dumps(listing))
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "conformance",
+            "run",
+            "--base-url",
+            server.base_url,
+            "--token",
+            TOKEN,
+            "--sessions",
+            str(named),
+            "--max-examples",
+            "10",
+            "--restore-names",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    after = stored_names(database)
+    assert set(after) == set(originals)
+    assert after == {e["session_id"]: e["session_name"] for e in listing["sessions"]}
