@@ -41,6 +41,7 @@ from store.rows import (
     can_match_a_row,
     checked_identifier,
     is_storable_key,
+    rename_parameters,
     session_from_row,
 )
 
@@ -282,14 +283,7 @@ class PostgresStore:
     async def rename(self, request: RenameRequest, table: str) -> StoredSession | None:
         if not can_match_a_row(request):
             return None
-        parameters = {
-            "name": request.new_name,
-            "now": request.now,
-            "session_id": request.session_id,
-            "session_type": request.session_type.value,
-            "user_id": request.user_id,
-        }
-        rows = await self._fetch(self._statements[table].rename, parameters)
+        rows = await self._fetch(self._statements[table].rename, rename_parameters(request))
         return session_from_row(rows[0]) if rows else None
 
     async def get(self, session_id: str, table: str) -> StoredSession | None:

@@ -56,6 +56,17 @@ def can_match_a_row(request: RenameRequest) -> bool:
     )
 
 
+def rename_parameters(request: RenameRequest) -> dict[str, object]:
+    """The named parameters of both SQL backends' rename statements."""
+    return {
+        "name": request.new_name,
+        "now": request.now,
+        "session_id": request.session_id,
+        "session_type": request.session_type.value,
+        "user_id": request.user_id,
+    }
+
+
 def checked_identifier(name: str) -> str:
     """A configured table or schema name, safe to place in SQL text (it is never from a request)."""
     if not _IDENTIFIER.fullmatch(name):

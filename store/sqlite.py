@@ -31,6 +31,7 @@ from store.rows import (
     can_match_a_row,
     checked_identifier,
     is_storable_key,
+    rename_parameters,
     session_from_row,
 )
 
@@ -125,14 +126,7 @@ class SqliteStore:
     async def rename(self, request: RenameRequest, table: str) -> StoredSession | None:
         if not can_match_a_row(request):
             return None
-        parameters = {
-            "name": request.new_name,
-            "now": request.now,
-            "session_id": request.session_id,
-            "session_type": request.session_type.value,
-            "user_id": request.user_id,
-        }
-        rows = await self._run(self._rename[table], parameters)
+        rows = await self._run(self._rename[table], rename_parameters(request))
         return session_from_row(rows[0]) if rows else None
 
     async def get(self, session_id: str, table: str) -> StoredSession | None:

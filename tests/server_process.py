@@ -65,6 +65,33 @@ def seed(database_url: str, sessions_file: Path) -> None:
 
 
 @contextmanager
+def running_process(
+    command: Sequence[str],
+    log_path: Path,
+    env: Mapping[str, str],
+    port: int,
+    cwd: Path | None = None,
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Start any HTTP server process listening on 127.0.0.1:`port`, wait until `/health`
+    answers, and stop it afterwards. Output goes to `log_path`."""
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            list(command), stdout=log, stderr=subprocess.STDOUT, env=dict(env), cwd=cwd
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(base_url, process, log_path)
+        yield base_url, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
 def running_server(
     database_url: str,
     workdir: Path,
@@ -73,28 +100,13 @@ def running_server(
     extra_args: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
 ) -> Iterator[RunningServer]:
+    """Our server (`agno-rename serve`) as a real uvicorn process."""
     port = free_port()
     log_path = workdir / f"server-{port}.log"
     environment = {**os.environ, **(env or {}), "OS_SECURITY_KEY": token}
     command = [
-        str(BIN / "agno-rename"),
-        "serve",
-        "--port",
-        str(port),
-        "--database-url",
-        database_url,
-        *extra_args,
-    ]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=environment)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(base_url, process, log_path)
+        str(BIN / "agno-rename"), "serve", "--port", str(port),
+        "--database-url", database_url, *extra_args,
+    ]  # fmt: skip
+    with running_process(command, log_path, environment, port) as (base_url, process):
         yield RunningServer(base_url, process, log_path)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ import httpx
 import pytest
 
 from tests.jwt_tokens import ADMIN, WRITE, claims, key_confusion_token, rsa_key, unsigned_token
-from tests.server_process import free_port, running_server, wait_until_healthy
+from tests.server_process import free_port, running_process, running_server
 
 OS_ID = "rename-os"
 """The AgentOS id, which AgentOS verifies as the audience; our JWT_AUDIENCE is set to it."""
@@ -54,25 +53,12 @@ def deployments(tmp_path_factory: pytest.TempPathFactory, public_pem: str) -> It
         sys.executable, "-m", "tests.apps.agentos_jwt_app", "--port", str(port),
         "--db-file", str(database), "--sessions-file", str(sessions_file), "--os-id", OS_ID,
     ]  # fmt: skip
-    with log_path.open("wb") as log:
-        agentos = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, env=environment, cwd=ROOT
-        )
-    try:
-        agentos_url = f"http://127.0.0.1:{port}"
-        wait_until_healthy(agentos_url, agentos, log_path)
+    with running_process(command, log_path, environment, port, cwd=ROOT) as (agentos_url, _):
         listed = json.loads(sessions_file.read_text())["sessions"]
         sessions = {s["user_id"]: s["session_id"] for s in listed if s["type"] == "agent"}
         env = {"JWT_VERIFICATION_KEY": public_pem, "JWT_AUDIENCE": OS_ID}
         with running_server(f"sqlite:///{database}", tmp, token="unused", env=env) as ours:
             yield Deployments(agentos_url, ours.base_url, sessions)
-    finally:
-        agentos.terminate()
-        try:
-            agentos.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            agentos.kill()
-            agentos.wait()
 
 
 def _statuses(deployments: Deployments, owner: str, token: str, query: str) -> tuple[int, int]:

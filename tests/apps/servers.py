@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.apps.defective_server import listed_sessions
-from tests.server_process import free_port, wait_until_healthy
+from tests.server_process import free_port, running_process
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 
@@ -26,21 +25,8 @@ class Target:
 
 @contextmanager
 def _process(command: list[str], log_path: Path, env: dict[str, str], port: int) -> Iterator[str]:
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPOSITORY
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(base_url, process, log_path)
+    with running_process(command, log_path, env, port, cwd=REPOSITORY) as (base_url, _):
         yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @contextmanager
