@@ -213,7 +213,29 @@ def settings_from_arguments(args: argparse.Namespace, env: Mapping[str, str]) ->
     )
 
 
-def serve(settings: Settings) -> None:
+def _first_listed_session(sessions_file: Path) -> str | None:
+    try:
+        listed = json.loads(sessions_file.read_text(encoding="utf-8"))["sessions"]
+        return str(listed[0]["session_id"])
+    except (OSError, ValueError, LookupError, TypeError):
+        return None
+
+
+def startup_banner(base_url: str, key: str, session_id: str | None) -> str:
+    """What `serve` prints when it generated the key: the key, Swagger UI and a curl command that
+    works as shown (with a seeded session's id when the sessions file lists one)."""
+    target = session_id or "<session_id>"
+    return (
+        f"No OS_SECURITY_KEY configured; generated one for this run:\n\n"
+        f"    OS_SECURITY_KEY={key}\n\n"
+        f"Swagger UI: {base_url}/docs/\n"
+        f"Try:  curl -s -X POST '{base_url}/sessions/{target}/rename' \\\n"
+        f"        -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\\n"
+        f'        -d \'{{"session_name": "My session"}}\'\n'
+    )
+
+
+def serve(settings: Settings, sessions_file: Path | None = None) -> None:
     import uvicorn
 
     from server.asgi import SETTINGS_ENVIRONMENT_VARIABLE
@@ -222,16 +244,8 @@ def serve(settings: Settings) -> None:
     if not settings.security_key and not settings.jwt_enabled:
         key = secrets.token_urlsafe(24)
         settings = dataclasses.replace(settings, security_key=key)
-        base = f"http://{settings.host}:{settings.port}"
-        print(
-            f"No OS_SECURITY_KEY configured; generated one for this run:\n\n"
-            f"    OS_SECURITY_KEY={key}\n\n"
-            f"Swagger UI: {base}/docs/\n"
-            f"Try:  curl -s -X POST '{base}/sessions/<session_id>/rename' \\\n"
-            f"        -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\\n"
-            f'        -d \'{{"session_name": "My session"}}\'\n',
-            flush=True,
-        )
+        example = _first_listed_session(sessions_file) if sessions_file else None
+        print(startup_banner(f"http://{settings.host}:{settings.port}", key, example), flush=True)
     configure_logging(settings.log_level)
     os.environ[SETTINGS_ENVIRONMENT_VARIABLE] = settings.to_json()
     uvicorn.run(
@@ -293,7 +307,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] = os.environ)
     args = build_parser(env).parse_args(argv)
     if args.command == "seed":
         return seed(args, env)
-    serve(settings_from_arguments(args, env))
+    serve(settings_from_arguments(args, env), Path(env.get("SESSIONS_FILE", "data/sessions.json")))
     return 0
 
 

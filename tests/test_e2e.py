@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import httpx
 
-from tests.server_process import running_server, seed
+from tests.server_process import BIN, free_port, running_process, running_server, seed
 
 TOKEN = "e2e-token-4242"
 
@@ -78,3 +80,23 @@ def test_seed_if_empty_does_not_duplicate(tmp_path: Path) -> None:
     assert sessions_file.read_text() == first
     with sqlite3.connect(tmp_path / "agno.db") as connection:
         assert connection.execute("SELECT count(*) FROM agno_sessions").fetchone() == (6,)
+
+
+def test_without_a_key_serve_generates_one_and_prints_a_working_curl(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'agno.db'}"
+    sessions_file = tmp_path / "sessions.json"
+    seed(url, sessions_file)
+    first = json.loads(sessions_file.read_text())["sessions"][0]["session_id"]
+    port = free_port()
+    environment = {k: v for k, v in os.environ.items() if k != "OS_SECURITY_KEY"}
+    environment["SESSIONS_FILE"] = str(sessions_file)
+    command = [str(BIN / "agno-rename"), "serve", "--port", str(port), "--database-url", url]
+    log_path = tmp_path / "serve.log"
+    with running_process(command, log_path, environment, port):
+        banner = log_path.read_text()
+        key = banner.split("OS_SECURITY_KEY=", 1)[1].split()[0]
+        curl = banner.split("Try:", 1)[1].split("\n\n", 1)[0].strip()
+        assert f"/sessions/{first}/rename" in curl and len(key) >= 32
+        answer = subprocess.run(["bash", "-c", curl], capture_output=True, text=True, check=True)
+    body = json.loads(answer.stdout)
+    assert body["session_id"] == first and body["session_name"] == "My session"
