@@ -17,6 +17,7 @@ from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from connexion.security import BearerSecurityHandler
+from connexion.validators import ParameterValidator
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -26,7 +27,7 @@ from server.auth import StaticKeyAuthenticator
 from server.errors import handle_error
 from server.jwt_auth import JwtAuthenticator, JwtOptions
 from server.logs import RequestIdMiddleware
-from server.operation import DecoratedOnceApi
+from server.operation import DirectArgumentsApi
 from server.operation import middlewares as connexion_middlewares
 from server.settings import Settings
 from server.spec import connexion_document, load_document
@@ -94,10 +95,13 @@ def create_app(
     settings: Settings,
     *,
     clock: Callable[[], int] = _epoch_seconds,
+    stock_connexion: bool = False,
 ) -> AsyncApp:
     """The ASGI application. `store` is one store (served as the only database, under the id of
     the first configured database) or the full set of configured databases. The caller opened
-    them and closes them."""
+    them and closes them. `stock_connexion` builds it without the per-request shortcuts of
+    server/operation.py and server/validation.py's parameter validator: Connexion 3.3 as
+    shipped, which tests use as the reference the fast path must match."""
     databases = (
         store
         if isinstance(store, Databases)
@@ -108,10 +112,10 @@ def create_app(
         __name__,
         jsonifier=Jsonifier(_OrjsonModule),
         pythonic_params=True,
-        middlewares=connexion_middlewares(),
+        middlewares=None if stock_connexion else connexion_middlewares(),
         validate_responses=settings.validate_responses,
         validator_map={
-            "parameter": CachedParameterValidator,
+            "parameter": ParameterValidator if stock_connexion else CachedParameterValidator,
             "body": {"application/json": CachedJSONBodyValidator},
         },
         security_map={"bearer": _bearer_handler(_authenticator(settings))},
@@ -121,9 +125,10 @@ def create_app(
             swagger_ui_config={"url": "/openapi.json"},
         ),
     )
-    # Build the handler's decorators once, not per request (server/operation.py). Connexion
-    # 3.3 (pinned) has no option for the inner app's API class, hence the attribute.
-    app._middleware_app.api_cls = DecoratedOnceApi
+    if not stock_connexion:
+        # Call the handler without Connexion's per-request decorator work (server/operation.py).
+        # Connexion 3.3 (pinned) has no option for the inner app's API class: an attribute.
+        app._middleware_app.api_cls = DirectArgumentsApi
     handler = functools.partial(rename_session, databases, clock)
     app.add_api(
         connexion_document(load_document()),

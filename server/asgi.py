@@ -3,6 +3,7 @@ parent process passed in the environment. Stores open on the worker's own event 
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -42,6 +43,10 @@ class ServerApp:
         databases = await open_databases(self._settings)
         try:
             self._app = create_app(databases, self._settings)
+            # What exists now (modules, the document, Connexion's routes and validators) lives as
+            # long as the process: exempt it from the cyclic garbage collector, whose full passes
+            # over it took 15-35 ms, a pause every request in flight waited out.
+            gc.freeze()
             yield
         finally:
             await databases.close()
