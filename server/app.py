@@ -24,6 +24,7 @@ from starlette.responses import Response
 
 from handlers.sessions import rename_session
 from server.auth import StaticKeyAuthenticator
+from server.content_type import DefaultJsonContentType
 from server.errors import handle_error
 from server.jwt_auth import JwtAuthenticator, JwtOptions
 from server.logs import RequestIdMiddleware
@@ -137,6 +138,7 @@ def create_app(
     for error_class in (Exception, HTTPException, ProblemException):
         app.add_error_handler(error_class, handle_error)
     app.add_middleware(RequestIdMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    app.add_middleware(DefaultJsonContentType, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_url_rule("/openapi.json", "openapi", _serve_document, methods=["GET"])
     app.add_url_rule("/health", "health", _health, methods=["GET"])
     return app

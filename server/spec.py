@@ -52,4 +52,11 @@ def connexion_document(document: dict[str, Any]) -> dict[str, Any]:
     """An OpenAPI 3.0 rendering of the 3.1 `document` with the same meaning, for Connexion."""
     adapted: dict[str, Any] = _to_openapi_30(copy.deepcopy(document))
     adapted["openapi"] = CONNEXION_OPENAPI_VERSION
+    for path_item in adapted.get("paths", {}).values():
+        for operation in path_item.values():
+            for parameter in operation.get("parameters", []):
+                # A query or path value is always text: it can be absent but never JSON null.
+                # Left nullable, Connexion reads the TEXT "null" or "None" as absent, so
+                # `?user_id=null` would drop the owner scoping instead of naming user "null".
+                parameter.get("schema", {}).pop("nullable", None)
     return adapted

@@ -165,8 +165,10 @@ class SqliteStore:
         self, sql: str, parameters: dict[str, object] | tuple[object, ...]
     ) -> list[tuple[Any, ...]]:
         try:
-            async with self._connection.execute(sql, parameters) as cursor:
-                return [tuple(row) for row in await cursor.fetchall()]
+            # One hop to the connection's thread for execute + fetch: the write lock is then held
+            # for one SQLite step, not across three hops while other workers wait on it.
+            rows = await self._connection.execute_fetchall(sql, parameters)
+            return [tuple(row) for row in rows]
         except sqlite3.Error as error:
             # Locked, disk full, file gone, a corrupt row: a fault of the database, not the request.
             raise StoreFailure(str(error)) from error

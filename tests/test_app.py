@@ -168,6 +168,35 @@ async def test_404_unknown_wrong_type_wrong_owner(
     assert await memory_store.get(session.session_id, TABLE) == session
 
 
+@pytest.mark.parametrize("text", ["null", "None", "none", "NULL"])
+async def test_query_text_null_is_a_value_not_an_absent_parameter(
+    client: httpx.AsyncClient, memory_store: MemoryStore, text: str
+) -> None:
+    session = await _seed(memory_store, user_id="owner")
+    response = await client.post(
+        _url(session.session_id, f"user_id={text}"), json={"session_name": "x"}, headers=AUTH
+    )
+    _assert_error(response, 404, "NOT_FOUND")
+    response = await client.post(
+        _url(session.session_id, f"db_id={text}"), json={"session_name": "x"}, headers=AUTH
+    )
+    _assert_error(response, 404, "NOT_FOUND", f"No database found with id '{text}'")
+    assert await memory_store.get(session.session_id, TABLE) == session
+
+
+async def test_a_body_without_content_type_is_read_as_json(
+    client: httpx.AsyncClient, memory_store: MemoryStore
+) -> None:
+    session = await _seed(memory_store)
+    response = await client.post(
+        _url(session.session_id), content=b'{"session_name": "No header"}', headers=AUTH
+    )
+    assert "content-type" not in response.request.headers
+    assert response.status_code == 200 and response.json()["session_name"] == "No header"
+    response = await client.post(_url(session.session_id), content=b"{not json", headers=AUTH)
+    _assert_error(response, 422, "VALIDATION_ERROR")
+
+
 async def test_404_unknown_database_or_table(
     client: httpx.AsyncClient, memory_store: MemoryStore
 ) -> None:

@@ -43,7 +43,8 @@ def test_connexion_rendering_keeps_meaning_and_leaves_original_alone() -> None:
     }
     for name in ("user_id", "db_id", "table"):
         schema = parameters[name]["schema"]
-        assert schema["type"] == "string" and schema["nullable"] is True
+        # Query values are text, never JSON null: not nullable, so "null" is a user named null.
+        assert schema["type"] == "string" and "nullable" not in schema
         assert "anyOf" not in schema
     agent = adapted["components"]["schemas"]["AgentSessionDetailSchema"]["properties"]
     assert agent["chat_history"]["type"] == "array" and agent["chat_history"]["nullable"] is True
