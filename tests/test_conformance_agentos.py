@@ -30,13 +30,8 @@ def findings(report: dict[str, Any], check: str) -> list[dict[str, Any]]:
     return [f for f in report["findings"] if f["check"] == check]
 
 
-def test_suite_names_agentos_deviations(
-    agentos: Target, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    sessions = json.loads(agentos.sessions_file.read_text())["sessions"]
-    assert {s["type"] for s in sessions} == {"agent", "team", "workflow"}
-    report_path = tmp_path / "agentos.json"
-    exit_code = main(
+def _run_suite(agentos: Target, report_path: Path, *options: str) -> int:
+    return main(
         [
             "run",
             "--base-url",
@@ -45,14 +40,20 @@ def test_suite_names_agentos_deviations(
             TOKEN,
             "--sessions",
             str(agentos.sessions_file),
-            "--max-examples",
-            "20",
-            "--seed",
-            "1",
             "--report-json",
             str(report_path),
+            *options,
         ]
     )
+
+
+def test_suite_names_agentos_deviations(
+    agentos: Target, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sessions = json.loads(agentos.sessions_file.read_text())["sessions"]
+    assert {s["type"] for s in sessions} == {"agent", "team", "workflow"}
+    report_path = tmp_path / "agentos.json"
+    exit_code = _run_suite(agentos, report_path, "--max-examples", "20", "--seed", "1")
     out = capsys.readouterr().out
     report = json.loads(report_path.read_text())
     assert exit_code == 1, out
@@ -82,24 +83,7 @@ def test_strict_mode_turns_agentos_warnings_into_failures(
     agentos: Target, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     report_path = tmp_path / "strict.json"
-    exit_code = main(
-        [
-            "run",
-            "--base-url",
-            agentos.base_url,
-            "--token",
-            TOKEN,
-            "--sessions",
-            str(agentos.sessions_file),
-            "--max-examples",
-            "5",
-            "--seed",
-            "2",
-            "--strict",
-            "--report-json",
-            str(report_path),
-        ]
-    )
+    exit_code = _run_suite(agentos, report_path, "--max-examples", "5", "--seed", "2", "--strict")
     capsys.readouterr()
     report = json.loads(report_path.read_text())
     assert exit_code == 1

@@ -27,6 +27,13 @@ def _messages(created_at: int, question: str) -> list[dict[str, Any]]:
     ]
 
 
+# Agent and team sessions differ only in who owns the conversation.
+_CONVERSATION_OWNERS = {
+    "agent": ("agent_id", "basic-agent", "Basic Agent"),
+    "team": ("team_id", "basic-team", "Basic Team"),
+}
+
+
 def _session_dict(session_type: str, user_id: str, number: int, now: int) -> dict[str, Any]:
     session_id = str(uuid.uuid4())
     created_at = now - 3600 * (number + 1)
@@ -40,10 +47,11 @@ def _session_dict(session_type: str, user_id: str, number: int, now: int) -> dic
         "created_at": created_at,
         "updated_at": created_at + 60,
     }
-    if session_type == "agent":
+    if session_type in _CONVERSATION_OWNERS:
+        owner_key, owner_id, owner_name = _CONVERSATION_OWNERS[session_type]
         run = {
             "run_id": run_id,
-            "agent_id": "basic-agent",
+            owner_key: owner_id,
             "session_id": session_id,
             "user_id": user_id,
             "status": "COMPLETED",
@@ -52,24 +60,8 @@ def _session_dict(session_type: str, user_id: str, number: int, now: int) -> dic
         }
         return {
             **common,
-            "agent_id": "basic-agent",
-            "agent_data": {"name": "Basic Agent"},
-            "runs": [run],
-        }
-    if session_type == "team":
-        run = {
-            "run_id": run_id,
-            "team_id": "basic-team",
-            "session_id": session_id,
-            "user_id": user_id,
-            "status": "COMPLETED",
-            "created_at": created_at,
-            "messages": _messages(created_at, question),
-        }
-        return {
-            **common,
-            "team_id": "basic-team",
-            "team_data": {"name": "Basic Team"},
+            owner_key: owner_id,
+            f"{session_type}_data": {"name": owner_name},
             "runs": [run],
         }
     run = {
