@@ -44,16 +44,34 @@ _SUMMARY_KEYS = ("summary", "topics", "updated_at")
 
 
 def render_timestamp(epoch_seconds: int | None) -> str | None:
-    """Epoch seconds as an RFC 3339 UTC date-time, `2026-11-26T03:19:14Z` (as AgentOS sends)."""
+    """Epoch seconds as an RFC 3339 UTC date-time, `2026-11-26T03:19:14Z` (as AgentOS sends);
+    None for a time no date-time can show (another writer's 10**18)."""
     if not epoch_seconds:
         return None
-    return datetime.fromtimestamp(epoch_seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        moment = datetime.fromtimestamp(epoch_seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    # Not strftime("%Y"): it drops the leading zeros of years before 1000.
+    return (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+        f"T{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}Z"
+    )
 
 
 def _runs(session: StoredSession) -> list[JSONObject]:
     """The session's runs. (agno skips a stored agent or team run naming neither `agent_id` nor
     `team_id`; agno itself never writes one, and we show rather than hide such a run.)"""
     return [run for run in session.runs or [] if isinstance(run, dict)]
+
+
+def _messages(run: JSONObject) -> list[Any]:
+    messages = run.get("messages")
+    return messages if isinstance(messages, list) else []
+
+
+def _object_or_none(value: object) -> JSONObject | None:
+    return value if isinstance(value, dict) else None
 
 
 def _is_empty(value: object) -> bool:
@@ -107,7 +125,7 @@ def chat_history(session: StoredSession) -> list[JSONObject]:
             continue
         if str(run.get("status", "")).upper() in _SKIPPED_RUN_STATUSES:
             continue
-        for message in run.get("messages") or []:
+        for message in _messages(run):
             if not isinstance(message, dict) or message.get("from_history"):
                 continue
             if message.get("role") in _SKIPPED_ROLES:
@@ -156,7 +174,7 @@ def display_name(session: StoredSession) -> str:
     if session.session_type is SessionType.TEAM:
         runs = [run for run in runs if not run.get("agent_id")]
     for run in runs:
-        for message in run.get("messages") or []:
+        for message in _messages(run):
             if (
                 isinstance(message, dict)
                 and message.get("role") == "user"
@@ -191,7 +209,9 @@ def session_detail(session: StoredSession) -> JSONObject:
         "user_id": session.user_id,
         "session_id": session.session_id,
         "session_name": display_name(session),
-        "session_state": session_data.get("session_state") if session_data else None,
+        "session_state": _object_or_none(session_data.get("session_state"))
+        if session_data
+        else None,
         "created_at": created_at,
         "updated_at": render_timestamp(session.updated_at) or created_at,
     }
@@ -207,12 +227,14 @@ def session_detail(session: StoredSession) -> JSONObject:
             "session_data": session_data or {},
             "workflow_data": session.workflow_data or {},
         }
-    metrics = session_data.get("session_metrics", {}) if session_data else None
+    metrics = _object_or_none(session_data.get("session_metrics", {})) if session_data else None
+    total_tokens = metrics.get("total_tokens") if metrics else None
     conversation: dict[str, Any] = {
         **common,
         "metadata": session.metadata,
         "session_summary": session_summary(session.summary),
-        "total_tokens": metrics.get("total_tokens") if isinstance(metrics, dict) else None,
+        # An integer or null in the document (bool is an int to Python, not to JSON).
+        "total_tokens": total_tokens if type(total_tokens) is int else None,
         "metrics": metrics,
         "chat_history": chat_history(session),
     }

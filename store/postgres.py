@@ -38,10 +38,13 @@ from store.base import DEFAULT_SESSION_TABLE
 from store.rows import (
     COLUMNS,
     JSON_COLUMNS,
+    UNNAMEABLE_SESSION_DATA,
     can_match_a_row,
     checked_identifier,
     is_storable_key,
+    load_json,
     rename_parameters,
+    renamed_session,
     session_from_row,
 )
 
@@ -121,28 +124,56 @@ def _column_list() -> sql.Composed:
     return sql.SQL(", ").join(sql.Identifier(column) for column in COLUMNS)
 
 
+# The forms of session_data a name can be stored in: none (SQL NULL or JSON null), a JSONB
+# object, or a JSONB string holding either (a double-encoded row). A string holding text that is
+# not JSON raises in the cast: the statement fails and writes nothing.
+_UNWRAPPED = "(session_data #>> ARRAY[]::text[])::jsonb"
+_CAN_HOLD_A_NAME = (
+    "session_data IS NULL OR jsonb_typeof(session_data) IN ('null', 'object') "
+    "OR (jsonb_typeof(session_data) = 'string' "
+    f"AND jsonb_typeof({_UNWRAPPED}) IN ('null', 'object'))"
+)
+
+
 def _rename_statement(schema: str, table: str) -> sql.Composed:
     # ONE statement: only session_data.session_name and updated_at change, inside PostgreSQL, so
     # runs another writer appends meanwhile are never overwritten (the row lock orders the two).
     # The name goes back in the form the row uses: a JSONB object (agno on PostgreSQL), or a JSONB
-    # string holding the document (a double-encoded row); anything else becomes agno's object.
-    # updated_at never moves backwards (clock skew between hosts).
+    # string holding the document (a double-encoded row); no session_data becomes agno's object.
+    # A row whose session_data cannot hold a name (an array, a number) is not matched (see
+    # PostgresStore.rename). updated_at never moves backwards (clock skew between hosts).
     return sql.SQL(
         """UPDATE {table} SET
-            session_data = CASE jsonb_typeof(session_data)
-                WHEN 'object' THEN
+            session_data = CASE
+                WHEN jsonb_typeof(session_data) = 'object' THEN
                     jsonb_set(session_data, ARRAY['session_name'], to_jsonb(%(name)s::text))
-                WHEN 'string' THEN
-                    to_jsonb(jsonb_set(coalesce((session_data #>> ARRAY[]::text[])::jsonb,
-                                                '{{}}'::jsonb),
-                                       ARRAY['session_name'], to_jsonb(%(name)s::text))::text)
+                WHEN jsonb_typeof(session_data) = 'string'
+                        AND jsonb_typeof("""
+        + _UNWRAPPED
+        + """) = 'object' THEN
+                    to_jsonb(jsonb_set("""
+        + _UNWRAPPED
+        + """, ARRAY['session_name'], to_jsonb(%(name)s::text))::text)
+                WHEN jsonb_typeof(session_data) = 'string' THEN
+                    to_jsonb(jsonb_build_object('session_name', %(name)s::text)::text)
                 ELSE jsonb_build_object('session_name', %(name)s::text)
             END,
             updated_at = GREATEST(%(now)s::bigint, coalesce(updated_at, 0))
         WHERE session_id = %(session_id)s AND session_type = %(session_type)s
             AND (%(user_id)s::text IS NULL OR user_id = %(user_id)s::text)
+            AND ("""
+        + _CAN_HOLD_A_NAME
+        + """)
         RETURNING {columns}"""
     ).format(table=sql.Identifier(schema, table), columns=_column_list())
+
+
+def _exists_statement(schema: str, table: str) -> sql.Composed:
+    return sql.SQL(
+        """SELECT 1 FROM {table}
+        WHERE session_id = %(session_id)s AND session_type = %(session_type)s
+            AND (%(user_id)s::text IS NULL OR user_id = %(user_id)s::text)"""
+    ).format(table=sql.Identifier(schema, table))
 
 
 def _get_statement(schema: str, table: str) -> sql.Composed:
@@ -177,12 +208,14 @@ def _dump_json(value: Any) -> bytes:
 
 
 async def _configure(connection: psycopg.AsyncConnection[Any]) -> None:
-    set_json_loads(orjson.loads, connection)
+    # Tolerant: JSONB orjson cannot read (1e400) must not fail a rename already committed.
+    set_json_loads(load_json, connection)
 
 
 @dataclass(frozen=True, slots=True)
 class _Statements:
     rename: bytes
+    exists: bytes
     get: bytes
     put: bytes
     count: bytes
@@ -192,6 +225,7 @@ def _statements(schema: str, table: str) -> _Statements:
     # Rendered once; identifiers are quoted by psycopg.sql, never pasted from a request.
     return _Statements(
         rename=_rename_statement(schema, table).as_bytes(None),
+        exists=_exists_statement(schema, table).as_bytes(None),
         get=_get_statement(schema, table).as_bytes(None),
         put=_put_statement(schema, table).as_bytes(None),
         count=_count_statement(schema, table).as_bytes(None),
@@ -283,8 +317,16 @@ class PostgresStore:
     async def rename(self, request: RenameRequest, table: str) -> StoredSession | None:
         if not can_match_a_row(request):
             return None
-        rows = await self._fetch(self._statements[table].rename, rename_parameters(request))
-        return session_from_row(rows[0]) if rows else None
+        parameters = rename_parameters(request)
+        statements = self._statements[table]
+        rows = await self._fetch(statements.rename, parameters)
+        if rows:
+            return renamed_session(rows[0], request.new_name)
+        # Rarely reached (404s): tell "no such session" from one whose session_data another
+        # writer left unable to hold a name, which must fail rather than look not found.
+        if await self._fetch(statements.exists, parameters):
+            raise StoreFailure(UNNAMEABLE_SESSION_DATA)
+        return None
 
     async def get(self, session_id: str, table: str) -> StoredSession | None:
         if not is_storable_key(session_id):

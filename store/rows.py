@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -74,26 +75,96 @@ def checked_identifier(name: str) -> str:
     return name
 
 
+class _Unreadable:
+    """The value of a JSON column that cannot be decoded (see `load_json`)."""
+
+    def __repr__(self) -> str:
+        return "UNREADABLE"
+
+
+UNREADABLE: Any = _Unreadable()
+# Which JSON type each JSON column must decode to; anything else is read as absent (None).
+_OBJECT_COLUMNS = frozenset(JSON_COLUMNS) - {"runs"}
+
+
+def load_json(data: bytes | bytearray | memoryview | str) -> Any:
+    """orjson.loads, but text that is not JSON orjson can read (malformed, lone surrogates,
+    1e400, nested deeper than 1024) is UNREADABLE instead of an error. The psycopg JSON loader
+    too: an error there would surface only after the rename was committed."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return UNREADABLE
+
+
 def decode_json(value: Any) -> Any:
-    """A JSON column's value, whichever way it was written.
+    """A JSON column's value, whichever way it was written; UNREADABLE when it cannot be read.
 
     agno double-encodes JSON columns on SQLite (a JSON string holding the document); its own reader
     decodes once more whenever it gets a string back, and so do we.
     """
     if isinstance(value, bytes | str):
-        value = orjson.loads(value)
+        value = load_json(value)
     if isinstance(value, str):
-        value = orjson.loads(value)
+        value = load_json(value)
     return value
 
 
-def session_from_row(
-    row: Mapping[str, Any] | tuple[Any, ...], *, decode: bool = True
-) -> StoredSession:
+def _readable(column: str, value: Any) -> Any:
+    """The column's decoded value when it has the column's JSON type and can be sent back as it
+    is (orjson writes at most 254 levels of nesting, wrapped once as the answer wraps it); else
+    None: another writer's malformed column reads as absent rather than failing the answer."""
+    if value is None or value is UNREADABLE:
+        return None
+    expected = dict if column in _OBJECT_COLUMNS else list
+    if not isinstance(value, expected):
+        return None
+    try:
+        orjson.dumps([value])
+    except orjson.JSONEncodeError:
+        return None
+    return value
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _epoch(value: Any) -> int | None:
+    # SQLite keeps whatever another writer put in an integer column (text, a real).
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def session_from_row(row: Mapping[str, Any] | tuple[Any, ...]) -> StoredSession:
+    """A row as a StoredSession. Total over what other writers may have stored: a column that is
+    malformed or of the wrong type reads as absent (None), so shaping an answer from it cannot
+    fail after the rename was committed. Only `session_type` must be valid (renames match it)."""
     values = dict(zip(COLUMNS, row, strict=True)) if isinstance(row, tuple) else dict(row)
-    if decode:
-        for column in JSON_COLUMNS:
-            if values[column] is not None:
-                values[column] = decode_json(values[column])
+    for column in JSON_COLUMNS:
+        values[column] = _readable(column, decode_json(values[column]))
+    for column in ("user_id", "agent_id", "team_id", "workflow_id"):
+        values[column] = _text(values[column])
     values["session_type"] = SessionType(values["session_type"])
+    values["created_at"] = _epoch(values["created_at"]) or 0
+    values["updated_at"] = _epoch(values["updated_at"])
     return StoredSession(**values)
+
+
+def renamed_session(row: Mapping[str, Any] | tuple[Any, ...], new_name: str) -> StoredSession:
+    """The row a rename statement returned. The statement stored `new_name` in session_data; when
+    the rest of session_data cannot be read, the answer still carries the name that was stored."""
+    session = session_from_row(row)
+    if session.session_name == new_name:
+        return session
+    return dataclasses.replace(session, session_data={"session_name": new_name})
+
+
+UNNAMEABLE_SESSION_DATA = (
+    "the session's session_data is neither a JSON object nor empty, so no name can be stored in it"
+)

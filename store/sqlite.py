@@ -28,10 +28,12 @@ from store.rows import (
     COLUMN_LIST,
     COLUMNS,
     JSON_COLUMNS,
+    UNNAMEABLE_SESSION_DATA,
     can_match_a_row,
     checked_identifier,
     is_storable_key,
     rename_parameters,
+    renamed_session,
     session_from_row,
 )
 
@@ -53,26 +55,50 @@ def _create_table_sql(table: str) -> list[str]:
     ]
 
 
+# The forms of session_data a name can be stored in: none (SQL NULL or JSON null), a JSON object,
+# or agno's JSON string holding either. Malformed JSON text raises in json_type(): the statement
+# fails and writes nothing.
+_UNWRAPPED_TYPE = "json_type(json_extract(session_data, '$'))"
+_NO_SESSION_DATA = (
+    f"session_data IS NULL OR json_type(session_data) = 'null' "
+    f"OR (json_type(session_data) = 'text' AND {_UNWRAPPED_TYPE} = 'null')"
+)
+_CAN_HOLD_A_NAME = (
+    f"session_data IS NULL OR json_type(session_data) IN ('null', 'object') "
+    f"OR (json_type(session_data) = 'text' AND {_UNWRAPPED_TYPE} IN ('null', 'object'))"
+)
+
+
 def _rename_sql(table: str) -> str:
     # ONE statement: only session_data.session_name and updated_at change, inside SQLite, so a
     # concurrent writer's runs are never overwritten. The name is written back in the form the row
     # already uses: agno's double-encoded JSON string, or a plain JSON object. A row without
-    # session_data gets agno's form. updated_at never moves backwards (clock skew between hosts).
-    # `|| ''` drops the JSON subtype: json_quote() leaves a JSON function's result unquoted.
+    # session_data gets agno's form; a row whose session_data cannot hold a name (an array, a
+    # number) is not matched (see SqliteStore.rename). updated_at never moves backwards (clock skew
+    # between hosts); one that is not a number (another writer's text) becomes the time of the
+    # rename. `|| ''` drops the JSON subtype: json_quote() leaves a JSON function's result unquoted.
     return f"""
         UPDATE {table} SET
             session_data = CASE
-                WHEN session_data IS NULL OR json_type(session_data) = 'null'
+                WHEN {_NO_SESSION_DATA}
                     THEN json_quote(json_object('session_name', :name) || '')
                 WHEN json_type(session_data) = 'text'
                     THEN json_quote(
                         json_set(json_extract(session_data, '$'), '$.session_name', :name) || '')
                 ELSE json_set(session_data, '$.session_name', :name)
             END,
-            updated_at = max(:now, coalesce(updated_at, 0))
+            updated_at = CASE WHEN typeof(updated_at) IN ('integer', 'real')
+                THEN max(:now, updated_at) ELSE :now END
         WHERE session_id = :session_id AND session_type = :session_type
             AND (:user_id IS NULL OR user_id = :user_id)
+            AND ({_CAN_HOLD_A_NAME})
         RETURNING {COLUMN_LIST}"""
+
+
+def _exists_sql(table: str) -> str:
+    return f"""SELECT 1 FROM {table}
+        WHERE session_id = :session_id AND session_type = :session_type
+            AND (:user_id IS NULL OR user_id = :user_id)"""
 
 
 def _encode_for_agno(value: object) -> str | None:
@@ -88,6 +114,7 @@ class SqliteStore:
         self._tables = tables
         self._bulk_lock = asyncio.Lock()
         self._rename = {table: _rename_sql(table) for table in tables}
+        self._exists = {table: _exists_sql(table) for table in tables}
         self._get = {
             table: f"SELECT {COLUMN_LIST} FROM {table} WHERE session_id = ?" for table in tables
         }
@@ -126,8 +153,15 @@ class SqliteStore:
     async def rename(self, request: RenameRequest, table: str) -> StoredSession | None:
         if not can_match_a_row(request):
             return None
-        rows = await self._run(self._rename[table], rename_parameters(request))
-        return session_from_row(rows[0]) if rows else None
+        parameters = rename_parameters(request)
+        rows = await self._run(self._rename[table], parameters)
+        if rows:
+            return renamed_session(rows[0], request.new_name)
+        # Rarely reached (404s): tell "no such session" from one whose session_data another
+        # writer left unable to hold a name, which must fail rather than look not found.
+        if await self._run(self._exists[table], parameters):
+            raise StoreFailure(UNNAMEABLE_SESSION_DATA)
+        return None
 
     async def get(self, session_id: str, table: str) -> StoredSession | None:
         if not is_storable_key(session_id):

@@ -35,6 +35,19 @@ class DirectDatabase(Protocol):
         """session_id -> stored session_name, for every session."""
         ...
 
+    def raw_row(self, session_id: str) -> dict[str, object]:
+        """Every column of the session's row as the database holds it (JSON columns as text)."""
+        ...
+
+    def store_raw(self, session_id: str, column: str, value: object) -> None:
+        """Put `value` into one column as another, careless writer would (JSON columns: the
+        text is the document as the database stores it, however malformed)."""
+        ...
+
+    def stored_name(self, session_id: str) -> object:
+        """session_data's session_name, unwrapping agno's double encoding."""
+        ...
+
 
 class SqliteDirect:
     """agno's SQLite form: JSON columns hold JSON text, itself JSON-encoded."""
@@ -80,6 +93,31 @@ class SqliteDirect:
             for session_id, data in rows
         }
 
+    def raw_row(self, session_id: str) -> dict[str, object]:
+        with closing(self._connect()) as connection:
+            connection.row_factory = sqlite3.Row
+            row = connection.execute(
+                f"SELECT * FROM {TABLE} WHERE session_id = ?", (session_id,)
+            ).fetchone()
+        return dict(row)
+
+    def store_raw(self, session_id: str, column: str, value: object) -> None:
+        with closing(self._connect()) as connection:
+            connection.execute(
+                f"UPDATE {TABLE} SET {column} = ? WHERE session_id = ?", (value, session_id)
+            )
+
+    def stored_name(self, session_id: str) -> object:
+        with closing(self._connect()) as connection:
+            (name,) = connection.execute(
+                "SELECT CASE WHEN json_type(session_data) = 'text'"
+                " THEN json_extract(json_extract(session_data, '$'), '$.session_name')"
+                " ELSE json_extract(session_data, '$.session_name') END"
+                f" FROM {TABLE} WHERE session_id = ?",
+                (session_id,),
+            ).fetchone()
+        return name
+
     def integrity(self) -> str:
         with closing(self._connect()) as connection:
             return str(connection.execute("PRAGMA integrity_check").fetchone()[0])
@@ -116,6 +154,43 @@ class PostgresDirect:
                 f"SELECT session_id, session_data ->> 'session_name' FROM ai.{TABLE}"
             ).fetchall()
         return dict(rows)
+
+    def raw_row(self, session_id: str) -> dict[str, object]:
+        with psycopg.connect(self.url) as connection, connection.cursor() as cursor:
+            cursor.execute(f"SELECT * FROM ai.{TABLE} WHERE session_id = %s", (session_id,))
+            assert cursor.description is not None
+            columns = [column.name for column in cursor.description]
+            row = cursor.fetchone()
+            assert row is not None
+            # JSON columns as their text, so that two reads compare exactly.
+            cursor.execute(
+                f"SELECT {', '.join(f'{c}::text' for c in columns)} FROM ai.{TABLE}"
+                " WHERE session_id = %s",
+                (session_id,),
+            )
+            text_row = cursor.fetchone()
+        assert text_row is not None
+        return dict(zip(columns, text_row, strict=True))
+
+    def store_raw(self, session_id: str, column: str, value: object) -> None:
+        cast = "::jsonb" if isinstance(value, str) else ""
+        with psycopg.connect(self.url) as connection:
+            connection.execute(
+                f"UPDATE ai.{TABLE} SET {column} = %s{cast} WHERE session_id = %s",
+                (value, session_id),
+            )
+
+    def stored_name(self, session_id: str) -> object:
+        with psycopg.connect(self.url) as connection:
+            row = connection.execute(
+                "SELECT CASE WHEN jsonb_typeof(session_data) = 'string'"
+                " THEN (session_data #>> '{}')::jsonb ->> 'session_name'"
+                " ELSE session_data ->> 'session_name' END"
+                f" FROM ai.{TABLE} WHERE session_id = %s",
+                (session_id,),
+            ).fetchone()
+        assert row is not None
+        return row[0]
 
 
 async def seed(url: str, sessions: Iterable[StoredSession]) -> None:
