@@ -2,8 +2,10 @@
 filled with the benchmark sessions, since a memory store lives in one process), then either our
 application (`create_app`, exactly as `agno-rename serve` builds it) or the ceiling over it.
 
+BENCH_APP=minimal serves benchmarks/minimal.py instead, which opens its own blocking connection.
+
 Settings come from the environment because uvicorn starts workers with `--factory` and no
-arguments: BENCH_APP (ours | ceiling), BENCH_DATABASE_URL, BENCH_TOKEN, BENCH_SESSIONS,
+arguments: BENCH_APP (ours | ceiling | minimal), BENCH_DATABASE_URL, BENCH_TOKEN, BENCH_SESSIONS,
 BENCH_MESSAGES.
 """
 
@@ -16,6 +18,7 @@ from collections.abc import Callable, Mapping
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from benchmarks.ceiling import ceiling_app
+from benchmarks.minimal import MinimalApp
 from benchmarks.sessions import bench_session
 from server.app import create_app
 from server.settings import Settings
@@ -66,16 +69,18 @@ class StoreHostingApp:
         await send({"type": "lifespan.shutdown.complete"})
 
 
-def app_from_environment(environ: Mapping[str, str] = os.environ) -> StoreHostingApp:
+def app_from_environment(environ: Mapping[str, str] = os.environ) -> ASGIApp:
     token = environ["BENCH_TOKEN"]
     kind = environ["BENCH_APP"]
+    if kind == "minimal":
+        return MinimalApp(environ["BENCH_DATABASE_URL"], token)
     if kind == "ceiling":
         build: AppBuilder = lambda store: ceiling_app(store, token)  # noqa: E731
     elif kind == "ours":
         settings = Settings(security_key=token)
         build = lambda store: create_app(store, settings)  # noqa: E731
     else:
-        raise ValueError(f"BENCH_APP must be ours or ceiling, not {kind!r}")
+        raise ValueError(f"BENCH_APP must be ours, ceiling or minimal, not {kind!r}")
     return StoreHostingApp(
         environ["BENCH_DATABASE_URL"],
         int(environ.get("BENCH_SESSIONS", "0")),

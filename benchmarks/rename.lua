@@ -1,5 +1,6 @@
 -- wrk script: POST /sessions/{id}/rename with real session ids, a valid token and distinct names.
 -- Arguments (after --): <file of session ids, one a line> <bearer token>
+-- A line may name the session type after the id (`agno-team-000001 team`): it is sent as ?type=.
 -- done() prints one line "BENCH_RESULT {json}" that benchmarks/load.py reads.
 
 local threads = {}
@@ -12,6 +13,7 @@ function setup(thread)
 end
 
 local ids = {}
+local queries = {}
 local headers = {}
 local counter = 0
 -- Names of several scripts and lengths; each request appends its own number, so none repeats.
@@ -20,7 +22,11 @@ local prefixes = { "Weekly sync ", "Résumé du projet ", "旅行の計画 ", "Q
 
 function init(args)
   for line in io.lines(args[1]) do
-    if #line > 0 then ids[#ids + 1] = line end
+    local id, session_type = line:match("^(%S+)%s*(%S*)$")
+    if id then
+      ids[#ids + 1] = id
+      queries[#ids] = (session_type ~= "" and ("?type=" .. session_type)) or ""
+    end
   end
   headers["Authorization"] = "Bearer " .. args[2]
   headers["Content-Type"] = "application/json"
@@ -30,9 +36,9 @@ end
 
 function request()
   counter = counter + 1
-  local id = ids[(counter % #ids) + 1]
+  local index = (counter % #ids) + 1
   local name = prefixes[(counter % #prefixes) + 1] .. thread_number .. "-" .. counter
-  return wrk.format("POST", "/sessions/" .. id .. "/rename", headers,
+  return wrk.format("POST", "/sessions/" .. ids[index] .. "/rename" .. queries[index], headers,
                     '{"session_name":"' .. name .. '"}')
 end
 

@@ -1,14 +1,16 @@
 """One benchmark run: seed, start each server in turn on 127.0.0.1, drive it with wrk, stop it,
 then print one table of everything measured in this run.
 
-Every row is measured the same way (warm-up, then a bounded measurement, 16 connections, one wrk
-thread) right after its ceiling row, so ratios compare neighbours measured minutes apart on the
-same machine state.
+Every row is measured the same way (warm-up, then a bounded measurement, one wrk thread). Rows
+that are compared (ours, the ceiling, the minimal-work server) run next to each other; on the
+agno-written data they run in alternating rounds (minimal, ceiling, ours, minimal, ceiling, ours)
+so that a change in the machine's load during the run falls on all three alike.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import importlib.util
 import json
 import secrets
@@ -21,18 +23,37 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks.load import LoadResult, run_wrk
+from benchmarks.agno_data import (
+    write_agno_postgres,
+    write_agno_sqlite,
+    write_typed_id_file,
+)
+from benchmarks.load import run_wrk
 from benchmarks.machine import describe
 from benchmarks.processes import ServerProcess, free_port, start_server
 from benchmarks.seeding import seed_postgres, seed_sqlite
 from benchmarks.sessions import write_id_file
-from benchmarks.table import Measurement, latency_ratio, ratio_to_ceiling, render_table
-from benchmarks.targets import target_lines
+from benchmarks.table import (
+    AGNO_DATA,
+    Measurement,
+    latency_ratio,
+    ratio_to_ceiling,
+    ratio_to_minimal,
+    render_table,
+)
+from benchmarks.targets import (
+    TWO_WORKER_CONNECTIONS,
+    information_lines,
+    target_lines,
+    two_workers_key,
+)
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 CONNECTIONS = 16
 SMALL = 1_000
 FEW_MESSAGES = 3
+AGNO_PER_TYPE = 1_000
+"""agno-written sessions of each type (agent, team, workflow), two runs each."""
 CONFORMANCE_TIMEOUT_SECONDS = 900
 # What is measured is set by flags only: server settings a developer exported (response
 # validation, JWT mode, other databases) must not change it.
@@ -60,6 +81,8 @@ class Plan:
     two_workers: bool = True
     postgres: bool = True
     conformance: bool = True
+    rounds: int = 2
+    """Alternating rounds of minimal, ceiling and ours on the agno-written data."""
 
 
 FULL = Plan(
@@ -68,8 +91,9 @@ FULL = Plan(
 QUICK = Plan(
     warmup_seconds=1,
     measure_seconds=3,
-    scaling_sessions=(100_000,),
+    scaling_sessions=(),
     long_messages=None,
+    memory=False,
     access_log=False,
     two_workers=False,
     postgres=False,
@@ -89,12 +113,32 @@ class Run:
     rows: list[Measurement] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     postgres_version: str = ""
+    ours_tree: Path = REPOSITORY
+    """The checkout whose server is `ours` (benchmarks/compare.py measures several)."""
 
     def ids_file(self, sessions: int) -> Path:
         path = self.workdir / f"ids-{sessions}.txt"
         if not path.exists():
             write_id_file(path, sessions)
         return path
+
+    def agno_ids_file(self) -> Path:
+        path = self.workdir / "ids-agno.txt"
+        if not path.exists():
+            write_typed_id_file(path, AGNO_PER_TYPE)
+        return path
+
+    def agno_sqlite_url(self) -> str:
+        path = self.workdir / "agno-written.db"
+        if not path.exists():
+            started = time.perf_counter()
+            seeded = write_agno_sqlite(path, AGNO_PER_TYPE)
+            self.notes.append(
+                f"agno 2.5.6 (SqliteDb.upsert_sessions) wrote {seeded:,} sessions "
+                f"({AGNO_PER_TYPE:,} agent, team and workflow sessions, two runs each) in "
+                f"{time.perf_counter() - started:.1f} s ({path.stat().st_size / 1e6:,.0f} MB)"
+            )
+        return f"sqlite:///{path}"
 
     def sqlite_url(self, sessions: int, messages: int) -> str:
         path = self.workdir / f"sessions-{sessions}-{messages}.db"
@@ -110,9 +154,12 @@ class Run:
     # Servers --------------------------------------------------------------------------------
 
     def _ours(self, url: str, workers: int, log_level: str) -> Callable[[int], list[str]]:
-        executable = str(Path(sys.executable).with_name("agno-rename"))
+        # `python -m server` is what the `agno-rename` script runs; started in `ours_tree` with
+        # it first on PYTHONPATH, so that another checkout's server can be measured the same way.
         return lambda port: [
-            executable,
+            sys.executable,
+            "-m",
+            "server",
             "serve",
             "--host",
             "127.0.0.1",
@@ -143,15 +190,19 @@ class Run:
 
     @contextmanager
     def server(
-        self, name: str, command: Callable[[int], list[str]], env: dict[str, str]
+        self,
+        name: str,
+        command: Callable[[int], list[str]],
+        env: dict[str, str],
+        tree: Path = REPOSITORY,
     ) -> Iterator[ServerProcess]:
         port = free_port()
         process = start_server(
             command(port),
             port,
             self.workdir / f"{name}.log",
-            {**env, "PYTHONPATH": str(REPOSITORY)},
-            REPOSITORY,
+            {**env, "PYTHONPATH": str(tree)},
+            tree,
             unset=SERVER_SETTING_VARIABLES,
         )
         try:
@@ -171,10 +222,16 @@ class Run:
         messages: int = FEW_MESSAGES,
         log_level: str = "warning",
         ceiling_key: str | None = None,
+        minimal_key: str | None = None,
+        connections: int = CONNECTIONS,
+        round_number: int = 0,
+        data: str = "",
+        ids: Path | None = None,
     ) -> None:
-        log(f"measuring {key} ...")
-        if server == "ceiling" or store == "memory":
-            kind = "ceiling" if server == "ceiling" else "ours"
+        log(f"measuring {key}" + (f" (round {round_number})" if round_number else "") + " ...")
+        tree = REPOSITORY
+        if server in ("ceiling", "minimal") or store == "memory":
+            kind = server if server in ("ceiling", "minimal") else "ours"
             command = self._hosted(workers)
             env = {
                 "BENCH_APP": kind,
@@ -184,57 +241,102 @@ class Run:
                 "BENCH_MESSAGES": str(messages),
             }
         else:
-            command, env = self._ours(url, workers, log_level), {}
-        ids = self.ids_file(sessions)
+            command, env, tree = self._ours(url, workers, log_level), {}, self.ours_tree
+        ids = ids or self.ids_file(sessions)
+        row = Measurement(
+            key,
+            server,
+            store,
+            workers,
+            sessions,
+            messages,
+            None,
+            ceiling_key,
+            minimal_key=minimal_key,
+            round_number=round_number,
+            connections=connections,
+            data=data,
+        )
         try:
-            with self.server(key, command, env) as process:
+            with self.server(f"{key}-{round_number}", command, env, tree) as process:
                 run_wrk(
                     process.base_url,
                     ids,
                     self.token,
                     seconds=self.plan.warmup_seconds,
-                    connections=CONNECTIONS,
+                    connections=connections,
                 )
                 result = run_wrk(
                     process.base_url,
                     ids,
                     self.token,
                     seconds=self.plan.measure_seconds,
-                    connections=CONNECTIONS,
+                    connections=connections,
                 )
         except (RuntimeError, OSError, ValueError, subprocess.SubprocessError) as failure:
             # One broken row must not cost the whole table; the row says what went wrong.
             log(f"  failed: {failure}")
             note = f"failed: {str(failure).splitlines()[0][:70]}"
-            self.add(key, server, store, workers, sessions, messages, None, ceiling_key, note)
+            self.add(dataclasses.replace(row, note=note))
             return
-        self.add(key, server, store, workers, sessions, messages, result, ceiling_key)
+        self.add(dataclasses.replace(row, result=result))
 
-    def add(
-        self,
-        key: str,
-        server: str,
-        store: str,
-        workers: int,
-        sessions: int,
-        messages: int,
-        result: LoadResult | None,
-        ceiling_key: str | None = None,
-        note: str = "",
-    ) -> None:
-        row = Measurement(
-            key, server, store, workers, sessions, messages, result, ceiling_key, note
-        )
+    def add(self, row: Measurement) -> None:
         self.rows.append(row)
+        result = row.result
         if result is not None:
-            ratio = ratio_to_ceiling(row, self.rows)
+            ceiling, minimal = ratio_to_ceiling(row, self.rows), ratio_to_minimal(row, self.rows)
             log(
                 f"  {result.requests_per_second:,.0f} req/s, p50 {result.p50_ms:.2f} ms, "
                 f"p99 {result.p99_ms:.2f} ms, {result.errors} errors"
-                + ("" if ratio is None else f", {ratio:.2f} of the ceiling")
+                + ("" if ceiling is None else f", {ceiling:.2f} of the ceiling")
+                + ("" if minimal is None else f", {minimal:.2f} of minimal work")
             )
 
     # Sections -------------------------------------------------------------------------------
+
+    def trio(
+        self, store: str, url: str, *, rounds: int, data: str = "", ids: Path | None = None
+    ) -> None:
+        """minimal-work, ceiling and ours over the same data, `rounds` times in turn (round
+        numbers only when there is more than one round)."""
+        prefix = f"-agno-{store}" if data == AGNO_DATA else f"-{store}"
+        minimal, ceiling, ours = (f"{server}{prefix}" for server in ("minimal", "ceiling", "ours"))
+        for number in range(1, rounds + 1):
+            round_number = number if rounds > 1 else 0
+            for key, server, ceiling_key, minimal_key in (
+                (minimal, "minimal", None, None),
+                (ceiling, "ceiling", None, minimal),
+                (ours, "ours", ceiling, minimal),
+            ):
+                self.measure(
+                    key,
+                    server=server,
+                    store=store,
+                    url=url,
+                    data=data,
+                    ids=ids,
+                    ceiling_key=ceiling_key,
+                    minimal_key=minimal_key,
+                    round_number=round_number,
+                )
+
+    def two_worker_rows(self, store: str, url: str, ids: Path) -> None:
+        """Ours (and minimal work, for reference) with two workers at 16 and 64 connections."""
+        for connections in TWO_WORKER_CONNECTIONS:
+            minimal = two_workers_key("minimal", store, connections)
+            for server in ("minimal", "ours"):
+                self.measure(
+                    two_workers_key(server, store, connections),
+                    server=server,
+                    store=store,
+                    url=url,
+                    workers=2,
+                    connections=connections,
+                    data=AGNO_DATA,
+                    ids=ids,
+                    minimal_key=None if server == "minimal" else minimal,
+                )
 
     def main_rows(self) -> None:
         if self.plan.memory:
@@ -247,10 +349,7 @@ class Run:
                 ceiling_key="ceiling-memory",
             )
         sqlite = self.sqlite_url(SMALL, FEW_MESSAGES)
-        self.measure("ceiling-sqlite", server="ceiling", store="sqlite", url=sqlite)
-        self.measure(
-            "ours-sqlite", server="ours", store="sqlite", url=sqlite, ceiling_key="ceiling-sqlite"
-        )
+        self.trio("sqlite", sqlite, rounds=1)
         if self.plan.access_log:
             self.measure(
                 "ours-sqlite-access-log",
@@ -259,6 +358,7 @@ class Run:
                 url=sqlite,
                 log_level="info",
                 ceiling_key="ceiling-sqlite",
+                minimal_key="minimal-sqlite",
             )
         if self.plan.two_workers:
             self.measure(
@@ -273,14 +373,18 @@ class Run:
                 ceiling_key="ceiling-sqlite-2w",
             )
 
+    def agno_rows(self) -> None:
+        """The targets' rows: sessions agno wrote, minimal work vs ceiling vs ours."""
+        url, ids = self.agno_sqlite_url(), self.agno_ids_file()
+        self.trio("sqlite", url, rounds=self.plan.rounds, data=AGNO_DATA, ids=ids)
+        if self.plan.two_workers:
+            self.two_worker_rows("sqlite", url, ids)
+
     def postgres_rows(self) -> None:
         if not self.plan.postgres:
             return
-        try:
-            from tests.postgres_server import PostgresServer
-        except ImportError as missing:
-            self._postgres_unavailable(f"no PostgreSQL starter ({missing})")
-            return
+        from benchmarks.postgres_cluster import PostgresServer
+
         try:
             postgres = PostgresServer.create()
         except Exception as unavailable:
@@ -296,14 +400,18 @@ class Run:
                 f"seeded PostgreSQL with {seeded:,} sessions in "
                 f"{time.perf_counter() - started:.1f} s"
             )
-            self.measure("ceiling-postgres", server="ceiling", store="postgresql", url=url)
-            self.measure(
-                "ours-postgres",
-                server="ours",
-                store="postgresql",
-                url=url,
-                ceiling_key="ceiling-postgres",
+            self.trio("postgres", url, rounds=1)
+            agno_url = postgres.create_database()
+            started = time.perf_counter()
+            written = write_agno_postgres(agno_url, AGNO_PER_TYPE)
+            self.notes.append(
+                f"agno 2.5.6 (PostgresDb.upsert_sessions) wrote {written:,} sessions in "
+                f"{time.perf_counter() - started:.1f} s"
             )
+            ids = self.agno_ids_file()
+            self.trio("postgres", agno_url, rounds=self.plan.rounds, data=AGNO_DATA, ids=ids)
+            if self.plan.two_workers:
+                self.two_worker_rows("postgres", agno_url, ids)
         except Exception as failure:
             self._postgres_unavailable(f"{type(failure).__name__}: {failure}")
         finally:
@@ -311,9 +419,14 @@ class Run:
 
     def _postgres_unavailable(self, why: str) -> None:
         log(f"PostgreSQL rows unavailable: {why}")
-        for key, server in (("ceiling-postgres", "ceiling"), ("ours-postgres", "ours")):
-            if not any(row.key == key for row in self.rows):
-                self.add(key, server, "postgresql", 1, SMALL, FEW_MESSAGES, None, note=why[:80])
+        for server in ("minimal", "ceiling", "ours"):
+            key = f"{server}-postgres"
+            if not any(row.key.startswith(key) for row in self.rows):
+                self.add(
+                    Measurement(
+                        key, server, "postgres", 1, SMALL, FEW_MESSAGES, None, note=why[:80]
+                    )
+                )
 
     def scaling_rows(self) -> None:
         for sessions in self.plan.scaling_sessions:
@@ -441,6 +554,7 @@ def execute(plan: Plan) -> str:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="agno-rename-bench-") as workdir:
         run = Run(plan, Path(workdir))
+        run.agno_rows()
         run.main_rows()
         run.postgres_rows()
         run.scaling_rows()
@@ -449,17 +563,21 @@ def execute(plan: Plan) -> str:
             "Machine:",
             describe(run.postgres_version),
             "",
-            f"Every row: {CONNECTIONS} connections, one wrk thread, {plan.warmup_seconds:g} s "
-            f"warm-up then {plan.measure_seconds:g} s measured; POST /sessions/{{id}}/rename with "
-            "real session ids, a valid token and distinct names.",
+            f"Every row: one wrk thread, {plan.warmup_seconds:g} s warm-up then "
+            f"{plan.measure_seconds:g} s measured; POST /sessions/{{id}}/rename with real session "
+            "ids (agno data: ?type= of each session), a valid token and distinct names. "
+            "rN: alternating round N.",
             "",
             render_table(run.rows),
             "",
             "Latency ratios (largest / smallest):",
             *(run.scaling_summary() or ["- none measured"]),
             "",
-            "Targets (one worker, SQLite, 16 connections):",
+            "Targets (agno-written data, SQLite; ratios over all rounds of this run):",
             *target_lines(run.rows, run.largest_sessions_key()),
+            "",
+            "Other ratios of this run (no target):",
+            *(information_lines(run.rows) or ["- none measured"]),
         ]
         if conformance:
             report += ["", "Conformance suite speed:", *conformance]

@@ -1,4 +1,5 @@
-"""The one results table (Markdown, so it goes into BENCHMARKS.md as printed)."""
+"""The one results table (Markdown, so it goes into BENCHMARKS.md as printed), and the ratios
+between rows measured in the same run."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from dataclasses import dataclass
 from benchmarks.load import LoadResult
 
 HEADER = (
-    "| row | server | store | workers | sessions | chat messages | req/s | p50 ms | p99 ms "
-    "| errors | ratio to ceiling |"
+    "| row | server | store | data | workers | connections | sessions | req/s | p50 ms | p99 ms "
+    "| errors | ratio to ceiling | ratio to minimal work |"
 )
-RULE = "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+RULE = "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+AGNO_DATA = "agno-written"
 
 
 @dataclass(frozen=True)
@@ -26,37 +28,100 @@ class Measurement:
     """None: the row could not be measured (`note` says why)."""
     ceiling_key: str | None = None
     note: str = ""
+    minimal_key: str | None = None
+    round_number: int = 0
+    """1, 2, ... for rows measured in alternating rounds; 0 for a row measured once."""
+    connections: int = 16
+    data: str = ""
+    """AGNO_DATA for sessions agno wrote; empty for our own seeder's (`messages` chat messages)."""
+
+    @property
+    def label(self) -> str:
+        return self.key if not self.round_number else f"{self.key} r{self.round_number}"
+
+    @property
+    def data_label(self) -> str:
+        return self.data or f"ours, {self.messages:,} messages"
+
+
+def _partner(row: Measurement, key: str | None, rows: Sequence[Measurement]) -> Measurement | None:
+    """The row `key` measured in the same round as `row`."""
+    if key is None:
+        return None
+    return next((r for r in rows if r.key == key and r.round_number == row.round_number), None)
+
+
+def _ratio(row: Measurement, base: Measurement | None) -> float | None:
+    if row.result is None or base is None or base.result is None:
+        return None
+    if base.result.requests_per_second == 0:
+        return None
+    return row.result.requests_per_second / base.result.requests_per_second
 
 
 def ratio_to_ceiling(row: Measurement, rows: Sequence[Measurement]) -> float | None:
-    """This row's requests/s over those of its ceiling row, if both were measured."""
-    ceiling = next((r for r in rows if r.key == row.ceiling_key), None)
-    if row.result is None or ceiling is None or ceiling.result is None:
+    """This row's requests/s over those of its ceiling row (same round), if both were measured."""
+    return _ratio(row, _partner(row, row.ceiling_key, rows))
+
+
+def ratio_to_minimal(row: Measurement, rows: Sequence[Measurement]) -> float | None:
+    """This row's requests/s over those of its minimal-work row (same round)."""
+    return _ratio(row, _partner(row, row.minimal_key, rows))
+
+
+def combined_requests_per_second(rows: Sequence[Measurement], key: str) -> float | None:
+    """All requests of `key`'s rows (every round) over their total measured time; None unless
+    every round was measured."""
+    matching = [row for row in rows if row.key == key]
+    results = [row.result for row in matching if row.result is not None]
+    if not matching or len(results) != len(matching):
         return None
-    if ceiling.result.requests_per_second == 0:
+    seconds = sum(result.seconds for result in results)
+    return sum(result.requests for result in results) / seconds if seconds else None
+
+
+def combined_ratio(rows: Sequence[Measurement], key: str, base_key: str) -> float | None:
+    """`key`'s requests/s over `base_key`'s, both taken over all their rounds of this run."""
+    ours = combined_requests_per_second(rows, key)
+    base = combined_requests_per_second(rows, base_key)
+    if ours is None or not base:
         return None
-    return row.result.requests_per_second / ceiling.result.requests_per_second
+    return ours / base
+
+
+def worst_p99(rows: Sequence[Measurement], key: str) -> float | None:
+    """The highest p99 of `key`'s rows over every round; None unless every round was measured."""
+    matching = [row for row in rows if row.key == key]
+    results = [row.result for row in matching if row.result is not None]
+    if not matching or len(results) != len(matching):
+        return None
+    return max(result.p99_ms for result in results)
+
+
+def _format_ratio(ratio: float | None) -> str:
+    return "" if ratio is None else f"{ratio:.2f}"
 
 
 def _cells(row: Measurement, rows: Sequence[Measurement]) -> list[str]:
     cells = [
-        row.key,
+        row.label,
         row.server,
         row.store,
+        row.data_label,
         str(row.workers),
+        str(row.connections),
         f"{row.sessions:,}",
-        f"{row.messages:,}",
     ]
     if row.result is None:
-        return [*cells, "unavailable", "", "", "", row.note.replace("|", "/")]
-    ratio = ratio_to_ceiling(row, rows)
+        return [*cells, "unavailable", "", "", "", "", row.note.replace("|", "/")]
     return [
         *cells,
         f"{row.result.requests_per_second:,.0f}",
         f"{row.result.p50_ms:.2f}",
         f"{row.result.p99_ms:.2f}",
         str(row.result.errors),
-        "" if ratio is None else f"{ratio:.2f}",
+        _format_ratio(ratio_to_ceiling(row, rows)),
+        _format_ratio(ratio_to_minimal(row, rows)),
     ]
 
 

@@ -6,7 +6,16 @@ import pytest
 
 from benchmarks.load import LoadResult, parse_wrk_output
 from benchmarks.profile_summary import parse_collapsed, stage_shares, summarise
-from benchmarks.table import Measurement, latency_ratio, ratio_to_ceiling, render_table
+from benchmarks.table import (
+    AGNO_DATA,
+    Measurement,
+    combined_ratio,
+    latency_ratio,
+    ratio_to_ceiling,
+    ratio_to_minimal,
+    render_table,
+    worst_p99,
+)
 
 WRK_OUTPUT = """Running 10s test @ http://127.0.0.1:8000
   1 threads and 16 connections
@@ -57,10 +66,44 @@ def test_table_prints_every_row_with_ratio_and_unavailable_rows_with_their_reaso
     assert len(lines) == 2 + len(rows)
     assert lines[0].startswith("| row | server | store |")
     assert lines[3] == (
-        "| ours-sqlite | ours | sqlite | 1 | 1,000,000 | 3 | 1,800 | 8.50 | 9.00 | 0 | 0.60 |"
+        "| ours-sqlite | ours | sqlite | ours, 3 messages | 1 | 16 | 1,000,000 | 1,800 | 8.50 "
+        "| 9.00 | 0 | 0.60 |  |"
     )
     assert "unavailable" in lines[4] and "no initdb" in lines[4]
     assert all(line.count("|") == lines[0].count("|") for line in lines)
+
+
+def _round(key: str, number: int, rps: int, p99: float, **keys: str) -> Measurement:
+    result = _result(rps * 10, 10.0, 5.0, p99)
+    return Measurement(
+        key, key, "sqlite", 1, 3000, 0, result, round_number=number, data=AGNO_DATA, **keys
+    )
+
+
+def test_rounds_compare_within_their_round_and_combine_over_all_rounds() -> None:
+    rows = [
+        _round("minimal", 1, 2000, 10.0),
+        _round("ours", 1, 1000, 30.0, minimal_key="minimal"),
+        _round("minimal", 2, 3000, 12.0),
+        _round("ours", 2, 1200, 18.0, minimal_key="minimal"),
+    ]
+    assert ratio_to_minimal(rows[1], rows) == pytest.approx(0.5)
+    assert ratio_to_minimal(rows[3], rows) == pytest.approx(0.4)
+    assert combined_ratio(rows, "ours", "minimal") == pytest.approx(2200 / 5000)
+    assert worst_p99(rows, "ours") == 30.0
+    table = render_table(rows).splitlines()
+    assert table[3].startswith("| ours r1 | ours | sqlite | agno-written | 1 | 16 | 3,000 |")
+    assert table[3].endswith("| 0.50 |")
+
+
+def test_a_round_that_failed_leaves_the_combined_figures_unmeasured() -> None:
+    rows = [
+        _round("minimal", 1, 2000, 10.0),
+        _round("ours", 1, 1000, 10.0, minimal_key="minimal"),
+        Measurement("ours", "ours", "sqlite", 1, 3000, 0, None, round_number=2),
+    ]
+    assert combined_ratio(rows, "ours", "minimal") is None
+    assert worst_p99(rows, "ours") is None
 
 
 def test_latency_ratio_is_larger_p50_over_smaller_p50() -> None:
