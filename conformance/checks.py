@@ -82,12 +82,18 @@ def _message_count(history: object) -> str:
 
 
 def chat_history_preserved(before: Body, after: Body) -> None:
-    if before.get("chat_history") != after.get("chat_history"):
-        old, new = before.get("chat_history"), after.get("chat_history")
-        raise Violation(
-            f"chat_history unchanged by a rename ({_message_count(old)} before)",
-            f"chat_history with {_message_count(new)}: {_short(new)}",
-        )
+    """Item by item, in order: the same messages with the same fields."""
+    old, new = before.get("chat_history"), after.get("chat_history")
+    if _same(old, new):
+        return
+    expected = f"chat_history unchanged by a rename ({_message_count(old)} before)"
+    if isinstance(old, list) and isinstance(new, list):
+        for index, (was, now) in enumerate(zip(old, new, strict=False)):
+            if not _same(was, now):
+                raise Violation(
+                    expected, f"message {index} differs: {_short(was, 120)} -> {_short(now, 120)}"
+                )
+    raise Violation(expected, f"chat_history with {_message_count(new)}: {_short(new)}")
 
 
 def created_at_preserved(before: Body, after: Body) -> None:
@@ -143,3 +149,128 @@ def error_code_present(body: object) -> None:
             'an error body with a string "error_code" (as in the document\'s examples)',
             f"body {_short(body)}",
         )
+
+
+# Whole-body comparisons ------------------------------------------------------------------------
+RENAMED_FIELDS = frozenset({"session_name", "updated_at"})
+"""What a rename may change; everything else in the body stays as it was."""
+_OWN_CHECKS = frozenset({"chat_history", "created_at"})
+"""Fields with a check of their own (reported separately for a clearer report)."""
+_ABSENT = object()
+
+
+def _comparable(body: Body, skip: frozenset[str]) -> dict[str, Any]:
+    fields = {key: value for key, value in body.items() if key not in skip}
+    data = fields.get("session_data")
+    if isinstance(data, Mapping):
+        # A workflow's session_data carries the name too: renaming changes that key only.
+        fields["session_data"] = {k: v for k, v in data.items() if k != "session_name"}
+    return fields
+
+
+def _same(left: object, right: object) -> bool:
+    """JSON equality: unlike Python's, true is not 1 (numbers compare by value)."""
+    if isinstance(left, bool) or isinstance(right, bool):
+        return type(left) is type(right) and left == right
+    if isinstance(left, Mapping) and isinstance(right, Mapping):
+        return left.keys() == right.keys() and all(_same(left[k], right[k]) for k in left)
+    if isinstance(left, list) and isinstance(right, list):
+        pairs = zip(left, right, strict=False)
+        return len(left) == len(right) and all(_same(a, b) for a, b in pairs)
+    if isinstance(left, int | float) and isinstance(right, int | float):
+        return left == right
+    return type(left) is type(right) and left == right
+
+
+def changed_fields(
+    before: Body, after: Body, skip: frozenset[str], *, common_only: bool = False
+) -> list[str]:
+    old, new = _comparable(before, skip), _comparable(after, skip)
+    keys = old.keys() & new.keys() if common_only else old.keys() | new.keys()
+    return sorted(k for k in keys if not _same(old.get(k, _ABSENT), new.get(k, _ABSENT)))
+
+
+def _describe_changes(before: Body, after: Body, fields: list[str]) -> str:
+    old, new = _comparable(before, frozenset()), _comparable(after, frozenset())
+    parts = [
+        f"{key}: {_short(old.get(key, '<absent>'), 80)} -> {_short(new.get(key, '<absent>'), 80)}"
+        for key in fields[:4]
+    ]
+    more = f" (and {len(fields) - 4} more)" if len(fields) > 4 else ""
+    return "changed " + "; ".join(parts) + more
+
+
+def fields_preserved(before: Body, after: Body) -> None:
+    changed = changed_fields(before, after, RENAMED_FIELDS | _OWN_CHECKS)
+    if changed:
+        raise Violation(
+            "a rename changes session_name and updated_at only (every other field of the "
+            "previous answer unchanged; session_data apart from its session_name)",
+            _describe_changes(before, after, changed),
+        )
+
+
+def body_complete(body: Body, session_type: str, shape: TypeShape) -> None:
+    missing = sorted(shape.properties - set(body))
+    if missing:
+        raise Violation(
+            f"every field of the {session_type} session schema in the body (null when empty)",
+            f"missing: {', '.join(missing)}",
+        )
+
+
+def unchanged_after_refusals(before: Body, after: Body, refused: tuple[str, ...]) -> None:
+    changed = changed_fields(before, after, RENAMED_FIELDS)
+    if changed:
+        shown = "; ".join(refused[:3]) + (
+            f" (and {len(refused) - 3} more)" if len(refused) > 3 else ""
+        )
+        raise Violation(
+            f"the session as the previous rename left it, after refused requests ({shown})",
+            _describe_changes(before, after, changed),
+        )
+
+
+def stored_as_answered(
+    stored: Body, name: str | None, answered: Body, refused: tuple[str, ...]
+) -> None:
+    """A read of the session shows the name last answered and the fields as answered."""
+    after = f" after refused requests ({'; '.join(refused[:3])})" if refused else ""
+    if name is not None and stored.get("session_name") != name:
+        raise Violation(
+            f"the stored session_name {_short(name)} (the name last answered 200){after}",
+            f"GET shows session_name {_short(stored.get('session_name'))}",
+        )
+    changed = changed_fields(answered, stored, RENAMED_FIELDS, common_only=True)
+    if changed:
+        raise Violation(
+            f"the stored session as the last rename answered it{after}",
+            "GET shows " + _describe_changes(answered, stored, changed),
+        )
+
+
+def updated_at_advanced(before: Body, after: Body, waited: float) -> None:
+    old, new = _instant(before.get("updated_at")), _instant(after.get("updated_at"))
+    if new is None:
+        raise Violation(
+            "updated_at set to the time of the rename",
+            f"updated_at {_short(after.get('updated_at'))}",
+        )
+    if old is None:
+        return
+    if (old.tzinfo is None) != (new.tzinfo is None):
+        old, new = old.replace(tzinfo=None), new.replace(tzinfo=None)
+    if new <= old:
+        raise Violation(
+            f"updated_at later than {before.get('updated_at')} (the answer of a rename "
+            f"{waited:.1f} s earlier)",
+            f"updated_at {after.get('updated_at')}",
+        )
+
+
+def allows_post(status: int, allow: str | None) -> None:
+    if status != 405:
+        raise Violation("405 (the path only takes POST)", None)
+    methods = {m.strip() for m in (allow or "").split(",")}
+    if "POST" not in methods:
+        raise Violation("an Allow header listing POST with the 405", f"Allow: {allow!r}")

@@ -1,6 +1,11 @@
 """`python -m conformance run ...` and the `agno-rename-conformance` console script.
 
-Exit codes: 0 conformant, 1 failures found, 2 usage error or target unreachable.
+Exit codes: 0 conformant, 1 failures found, 2 usage error, missing dependency or target
+unreachable, always with one line on stderr saying what to do (never a traceback: a CI gate must
+not read a broken installation as "not conformant").
+
+Only the standard library is imported at module level: the suite's dependencies (Schemathesis,
+Hypothesis, requests, PyYAML) are imported in `main`, where a missing one becomes exit code 2.
 """
 
 from __future__ import annotations
@@ -12,17 +17,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from conformance import EXIT_USAGE
-from conformance.progress import ConsoleProgress
-from conformance.report import summary, write_json, write_junit
-from conformance.runner import (
-    DEFAULT_MAX_EXAMPLES,
-    RunOptions,
-    TargetUnreachable,
-    request_bound,
-    run_suite,
-)
+from conformance.defaults import BUNDLED_SPEC, DEFAULT_MAX_EXAMPLES, DISTRIBUTION
 from conformance.sessions import UsageError, load_sessions
-from conformance.spec import BUNDLED_SPEC
+
+PROG = "agno-rename-conformance"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,7 +31,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
-        prog="agno-rename-conformance",
+        prog=PROG,
         description="Check a server's POST /sessions/{session_id}/rename against the contract.",
     )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -69,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
+    # Imported here: these need the suite's dependencies (see main).
+    from conformance.progress import ConsoleProgress
+    from conformance.report import summary, write_json, write_junit
+    from conformance.runner import RunOptions, request_bound, run_suite
+
     if not args.token:
         raise UsageError("--token is required (or set TOKEN)")
     options = RunOptions(
@@ -83,11 +86,22 @@ def _run(args: argparse.Namespace) -> int:
     )
     result = run_suite(options, ConsoleProgress(sys.stderr, request_bound(options)))
     sys.stdout.write(summary(result))
-    if args.report_json:
-        write_json(result, args.report_json)
-    if args.junit_xml:
-        write_junit(result, args.junit_xml)
+    for path, write in ((args.report_json, write_json), (args.junit_xml, write_junit)):
+        if path is None:
+            continue
+        try:
+            write(result, path)
+        except OSError as error:
+            raise UsageError(f"cannot write report {path}: {error.strerror}") from None
     return result.exit_code
+
+
+def _missing_dependency(error: ImportError) -> str | None:
+    """The top-level name of a missing third-party module; None for our own modules."""
+    name = (error.name or "").split(".")[0]
+    if not name or name == "conformance":
+        return None
+    return name
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -97,10 +111,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         arguments.insert(0, "run")
     args = build_parser().parse_args(arguments)
     try:
+        from conformance.runner import TargetUnreachable
+    except ImportError as error:
+        missing = _missing_dependency(error)
+        if missing is None:
+            raise
+        sys.stderr.write(
+            f"{PROG}: missing dependency {missing!r}; install with: pip install {DISTRIBUTION}\n"
+        )
+        return EXIT_USAGE
+    try:
         return _run(args)
     except (UsageError, TargetUnreachable) as error:
-        sys.stderr.write(f"agno-rename-conformance: error: {error}\n")
+        sys.stderr.write(f"{PROG}: error: {error}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
-        sys.stderr.write("agno-rename-conformance: interrupted\n")
+        sys.stderr.write(f"{PROG}: interrupted\n")
         return EXIT_USAGE

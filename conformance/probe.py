@@ -4,6 +4,7 @@ through Schemathesis's response checks, and every request counts against the bou
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +26,9 @@ from conformance.catalog import CHECKS
 from conformance.checks import Violation
 from conformance.progress import Progress
 from conformance.results import Finding, RunResult
+from conformance.sessions import KnownSession
 from conformance.spec import Contract
+from conformance.tracking import Tracker
 
 REQUEST_TIMEOUT_SECONDS = 15.0
 CONSECUTIVE_FAILURES_BEFORE_STOP = 3
@@ -59,6 +62,7 @@ class Answer:
     case: Case[Any]
     response: Response
     request: str
+    without_content_type: bool = False
 
     @property
     def status(self) -> int:
@@ -98,6 +102,7 @@ class Probe:
         token: str,
         result: RunResult,
         progress: Progress,
+        sessions: tuple[KnownSession, ...] = (),
     ) -> None:
         self.contract = contract
         self.base_url = base_url.rstrip("/")
@@ -106,6 +111,9 @@ class Probe:
         self.progress = progress
         self._session = requests.Session()
         self._consecutive_failures = 0
+        self.tracker = Tracker(sessions, token, self.verify)
+        self.read_offered: bool | None = None
+        """Whether the target offers AgentOS's GET /sessions/{id} (None: not tried yet)."""
 
     def authorized(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
@@ -131,34 +139,65 @@ class Probe:
             media_type=media_type,
         )
 
-    def curl(self, case: Case[Any]) -> str:
+    def curl(self, case: Case[Any], *, without_content_type: bool = False) -> str:
         command = case.as_curl_command(base_url=self.base_url)
+        if without_content_type:
+            command = command.replace(" -H 'Content-Type: application/json'", "")
+        return self.masked(command)
+
+    def masked(self, command: str) -> str:
         # Reports end up in CI logs: the token is read from the environment instead.
         return command.replace(self.token, "'\"$TOKEN\"'") if self.token else command
+
+    def count_request(self) -> None:
+        if self.result.requests_sent >= self.result.request_bound:
+            raise BudgetExhausted
+        self.result.requests_sent += 1
+        self.progress.request_sent(self.result.requests_sent)
 
     def send(
         self,
         case: Case[Any],
         request: str,
         checks: Sequence[CheckFunction] = RESPONSE_CHECKS,
+        *,
+        without_content_type: bool = False,
     ) -> Answer:
-        if self.result.requests_sent >= self.result.request_bound:
-            raise BudgetExhausted
-        self.result.requests_sent += 1
-        self.progress.request_sent(self.result.requests_sent)
+        """Send one request; `without_content_type` sends the body with no Content-Type."""
+        self.count_request()
+        sent_at = time.monotonic()
         try:
-            response = case.call(
-                base_url=self.base_url, session=self._session, timeout=REQUEST_TIMEOUT_SECONDS
-            )
+            if without_content_type:
+                kwargs = case.as_transport_kwargs(base_url=self.base_url)
+                kwargs["headers"] = {
+                    k: v for k, v in kwargs["headers"].items() if k.lower() != "content-type"
+                }
+                raw = self._session.request(**kwargs, timeout=REQUEST_TIMEOUT_SECONDS)
+                response = Response.from_requests(raw, verify=True)
+            else:
+                response = case.call(
+                    base_url=self.base_url, session=self._session, timeout=REQUEST_TIMEOUT_SECONDS
+                )
         except requests.RequestException as error:
             self._no_answer(case, request, error)
             raise TargetStopped(str(error)) from None
         self._consecutive_failures = 0
-        answer = Answer(case, response, request)
+        answer = Answer(case, response, request, without_content_type)
         self.result.statuses[answer.status] += 1
         for check in checks:
             self._run_builtin(check, answer)
+        self.tracker.observe(answer, sent_at, time.monotonic())
         return answer
+
+    def raw(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """A request outside the operation (other methods, AgentOS's GET /sessions/{id})."""
+        self.count_request()
+        try:
+            return self._session.request(
+                method, self.base_url + path, timeout=REQUEST_TIMEOUT_SECONDS, **kwargs
+            )
+        except requests.RequestException as error:
+            raise TargetStopped(str(error)) from None
 
     def _no_answer(self, case: Case[Any], request: str, error: Exception) -> None:
         self._consecutive_failures += 1
@@ -175,10 +214,17 @@ class Probe:
             return
         self.result.passed(name)
 
-    def fail(self, check: str, case: Case[Any], request: str, expected: str, got: str) -> None:
-        self.result.failed(
-            Finding(check, CHECKS[check].severity, expected, got, self.curl(case), request)
-        )
+    def fail(
+        self,
+        check: str,
+        case: Case[Any],
+        request: str,
+        expected: str,
+        got: str,
+        curl: str | None = None,
+    ) -> None:
+        command = self.curl(case) if curl is None else curl
+        self.result.failed(Finding(check, CHECKS[check].severity, expected, got, command, request))
 
     def verify(
         self, check: str, answer: Answer, invariant: Callable[..., None], *args: Any
@@ -188,7 +234,34 @@ class Probe:
             invariant(*args)
         except Violation as violation:
             got = violation.got if violation.got is not None else describe(answer.response)
-            self.fail(check, answer.case, answer.request, violation.expected, got)
+            curl = self.curl(answer.case, without_content_type=answer.without_content_type)
+            self.fail(check, answer.case, answer.request, violation.expected, got, curl)
+            return False
+        self.result.passed(check)
+        return True
+
+    def verify_raw(
+        self,
+        check: str,
+        request: str,
+        curl: str,
+        got: str,
+        invariant: Callable[..., None],
+        *args: Any,
+    ) -> bool:
+        """`verify` for a request that is not a Case of the operation (`raw`)."""
+        try:
+            invariant(*args)
+        except Violation as violation:
+            finding = Finding(
+                check,
+                CHECKS[check].severity,
+                violation.expected,
+                violation.got if violation.got is not None else got,
+                self.masked(curl),
+                request,
+            )
+            self.result.failed(finding)
             return False
         self.result.passed(check)
         return True

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import requests
 from schemathesis import GenerationMode
 
-from conformance import scenarios
+from conformance import credentials, defaults, media, naming, scenarios
 from conformance.catalog import CHECKS
 from conformance.generated import run_generated
 from conformance.probe import BudgetExhausted, Probe, TargetStopped
@@ -21,9 +21,18 @@ from conformance.results import Finding, RunResult
 from conformance.sessions import KnownSession, UsageError, representatives
 from conformance.spec import BUNDLED_SPEC, RENAME_PATH, load_contract
 
-DEFAULT_MAX_EXAMPLES = 50
-SCENARIO_REQUEST_ALLOWANCE = 100
-"""Hand-written requests of one run (about 70 today) plus the reachability probe; fixed."""
+DEFAULT_MAX_EXAMPLES = defaults.DEFAULT_MAX_EXAMPLES
+REACHABILITY_REQUESTS = 1
+FIXED_SCENARIO_REQUESTS = (
+    REACHABILITY_REQUESTS
+    + credentials.MAX_REQUESTS
+    + scenarios.NOT_FOUND_REQUESTS
+    + scenarios.VALIDATION_REQUESTS
+    + media.MAX_REQUESTS
+    + naming.MAX_REQUESTS
+    + scenarios.UNUSUAL_PARAMETER_REQUESTS
+)
+"""Hand-written requests that do not depend on the sessions listed (reads included)."""
 REACHABILITY_TIMEOUT_SECONDS = 10.0
 
 
@@ -45,9 +54,16 @@ class RunOptions:
 
 def request_bound(options: RunOptions) -> int:
     """At most this many requests go to the target: positive and negative generated cases, the
-    fixed scenarios, and (with --restore-names) one read and one rename per listed session."""
+    fixed scenarios, the rename invariants of each session type listed, and (with
+    --restore-names) one read and one rename per listed session."""
+    types = len(representatives(options.sessions))
     restore = 2 * len(options.sessions) if options.restore_names else 0
-    return 2 * options.max_examples + SCENARIO_REQUEST_ALLOWANCE + restore
+    return (
+        2 * options.max_examples
+        + FIXED_SCENARIO_REQUESTS
+        + scenarios.INVARIANT_REQUESTS_PER_TYPE * types
+        + restore
+    )
 
 
 def _validate(options: RunOptions) -> None:
@@ -146,18 +162,24 @@ def run_suite(options: RunOptions, progress: Progress | None = None) -> RunResul
         strict=options.strict,
         request_bound=request_bound(options),
     )
-    probe = Probe(contract, options.base_url, options.token, result, progress)
     sessions = options.sessions
+    probe = Probe(contract, options.base_url, options.token, result, progress, sessions)
     chosen = representatives(sessions)
     first = chosen[0]
     phases: list[tuple[str, Callable[[], None]]] = [
-        ("authentication", lambda: scenarios.authentication(probe, first)),
-        ("unknown session", lambda: scenarios.not_found(probe, first)),
+        # First: every later refusal is judged against what these renames answered.
         *(
-            (f"rename invariants ({s.type})", partial(scenarios.rename_invariants, probe, s))
+            (
+                f"rename invariants ({s.type})",
+                partial(scenarios.rename_invariants, probe, s, wait=s is first),
+            )
             for s in chosen
         ),
+        ("authentication", lambda: credentials.authentication(probe, first)),
+        ("unknown session", lambda: scenarios.not_found(probe, first)),
         ("validation errors", lambda: scenarios.validation(probe, first)),
+        ("content negotiation", lambda: media.content_negotiation(probe, first)),
+        ("same and shared names", lambda: naming.same_and_shared_names(probe, first, sessions)),
         (
             "generated positive requests",
             lambda: run_generated(
@@ -172,7 +194,7 @@ def run_suite(options: RunOptions, progress: Progress | None = None) -> RunResul
         ),
         ("unusual parameters", lambda: scenarios.unusual_parameters(probe, first)),
         # Last: a server that accepts a name it cannot store may break the session for good.
-        ("unusual names", lambda: scenarios.unusual_names(probe, first)),
+        ("unusual names", lambda: naming.unusual_names(probe, first)),
     ]
     try:
         progress.phase("reachability")

@@ -1,34 +1,26 @@
-"""Hand-written requests for what generated data cannot judge: authentication, scoping, the
-rename invariants, validation errors and unusual names/parameters.
+"""Hand-written requests for what generated data cannot judge: the rename invariants, the exact
+identity of a session, validation errors and unusual parameters. Authentication, media types and
+names have modules of their own (`credentials`, `media`, `names`); the helpers here serve them all.
 
 Each scenario sends a few requests through the probe (which runs Schemathesis's response checks on
-every answer) and judges the answers with the plain functions in `conformance.checks`.
+every answer and compares every rename with the previous one, `conformance.tracking`) and judges
+the answers with the plain functions in `conformance.checks`.
 """
 
 from __future__ import annotations
 
 import secrets
+import time
 from typing import Any
 
 from conformance import checks
 from conformance.checks import Body
 from conformance.probe import NO_BODY, Answer, Probe
+from conformance.readback import checkpoint
 from conformance.sessions import SESSION_TYPES, KnownSession
+from conformance.tracking import ADVANCE_AFTER_SECONDS
 
 NAME_PREFIX = "conformance"
-UNUSUAL_NAMES: tuple[tuple[str, str], ...] = (
-    ("non-ASCII letters and emoji", "Résumé 名前 🎉"),
-    ("right-to-left override", "\u202eevil.txt"),
-    ("markup", "<script>alert(1)</script>"),
-    ("SQL fragment", "' OR 1=1; --"),
-    ("255 characters", "n" * 255),
-    ("10,000 characters", "L" * 10_000),
-    ("a tab and a newline", "tab\there\nnewline"),
-    ("a NUL character", "nul\u0000byte"),
-    ("an escape character", "esc\u001b[31mred"),
-    ("a lone surrogate (not encodable as UTF-8)", "bad \ud800 surrogate"),
-)
-BLANK_NAMES: tuple[tuple[str, str], ...] = (("an empty name", ""), ("a whitespace name", "   "))
 WRONG_TYPED_BODIES: tuple[tuple[str, Any], ...] = (
     ("session_name is a number", {"session_name": 123}),
     ("session_name is null", {"session_name": None}),
@@ -37,6 +29,15 @@ WRONG_TYPED_BODIES: tuple[tuple[str, Any], ...] = (
     ("an array body", ["x"]),
     ("a string body", "just a string"),
 )
+INVALID_TYPES = ("bogus", "", "Agent", "TEAM", "Workflow", "agent ")
+"""Outside the enum: other cases and padding of the valid values included."""
+
+# Upper bounds of what the scenarios below send (the run's request bound adds them up).
+INVARIANT_REQUESTS_PER_TYPE = 2 + 1 + 3 + 3 + 3 + 1 + 1
+"""Two renames, a read, other types (and none), other owners, near-miss ids, a read, a rename."""
+NOT_FOUND_REQUESTS = 1
+VALIDATION_REQUESTS = len(INVALID_TYPES) + 2 + 2 + len(WRONG_TYPED_BODIES) + 1
+UNUSUAL_PARAMETER_REQUESTS = 5
 
 
 def fresh_name(label: str) -> str:
@@ -51,16 +52,30 @@ def other_user(session: KnownSession) -> str:
     return f"{session.user_id or 'nobody'}-not-the-owner"
 
 
-def rename(probe: Probe, session: KnownSession, name: str, request: str) -> Answer:
-    case = probe.case(session.session_id, query=session.scoped_query(), body={"session_name": name})
+def rename(
+    probe: Probe,
+    session: KnownSession,
+    name: str,
+    request: str,
+    headers: dict[str, str] | None = None,
+) -> Answer:
+    case = probe.case(
+        session.session_id,
+        query=session.scoped_query(),
+        body={"session_name": name},
+        headers=headers,
+    )
     return probe.send(case, request)
 
 
-def expect_success(probe: Probe, answer: Answer, session: KnownSession, name: str) -> Body | None:
-    """The checks every 200 rename answer must pass; the body when there is one to compare."""
+def expect_success(
+    probe: Probe, answer: Answer, session: KnownSession, name: str, check: str | None = None
+) -> Body | None:
+    """The checks every 200 rename answer must pass; the body when there is one to compare.
+    `check` names the check that owns the expectation of a 200 (default known_session_renamed)."""
     body = answer.json()
     if not probe.verify(
-        "known_session_renamed",
+        check or "known_session_renamed",
         answer,
         checks.status_in,
         answer.status,
@@ -73,21 +88,10 @@ def expect_success(probe: Probe, answer: Answer, session: KnownSession, name: st
     assert isinstance(body, dict)
     probe.verify("session_id_echoed", answer, checks.session_id_echoed, body, session.session_id)
     probe.verify("session_name_echoed", answer, checks.session_name_echoed, body, name)
-    probe.verify(
-        "body_matches_type",
-        answer,
-        checks.body_matches_type,
-        body,
-        session.type,
-        probe.contract.shapes[session.type],
-    )
+    shape = probe.contract.shapes[session.type]
+    probe.verify("body_matches_type", answer, checks.body_matches_type, body, session.type, shape)
+    probe.verify("body_complete", answer, checks.body_complete, body, session.type, shape)
     return body
-
-
-def compare(probe: Probe, answer: Answer, before: Body, after: Body) -> None:
-    probe.verify("chat_history_preserved", answer, checks.chat_history_preserved, before, after)
-    probe.verify("created_at_preserved", answer, checks.created_at_preserved, before, after)
-    probe.verify("updated_at_monotonic", answer, checks.updated_at_monotonic, before, after)
 
 
 def check_error_code(probe: Probe, answer: Answer) -> None:
@@ -95,99 +99,84 @@ def check_error_code(probe: Probe, answer: Answer) -> None:
         probe.verify("error_code_present", answer, checks.error_code_present, answer.json())
 
 
-def authentication(probe: Probe, session: KnownSession) -> None:
-    body = {"session_name": fresh_name("auth")}
-    attempts: tuple[tuple[str, dict[str, str]], ...] = (
-        ("no Authorization header", {}),
-        ("a wrong token", {"Authorization": f"Bearer wrong-{secrets.token_hex(8)}"}),
-        ('"Bearer" without a token', {"Authorization": "Bearer"}),
-        ("Basic credentials", {"Authorization": "Basic dXNlcjpwYXNzd29yZA=="}),
-        ("the token without a scheme", {"Authorization": probe.token}),
-    )
-    for how, headers in attempts:
-        known = probe.case(
-            session.session_id,
-            query=session.scoped_query(),
-            headers=headers,
-            body=body,
-            authorized=False,
-        )
-        answer = probe.send(known, f"rename with {how}")
-        probe.verify("auth_required", answer, checks.status_in, answer.status, {401}, how)
-        check_error_code(probe, answer)
-        if how in ("no Authorization header", "a wrong token"):
-            missing = probe.case(
-                unknown_session_id(),
-                query=session.scoped_query(),
-                headers=headers,
-                body=body,
-                authorized=False,
-            )
-            unknown = probe.send(missing, f"rename an unknown id with {how}")
-            probe.verify(
-                "auth_hides_existence",
-                unknown,
-                checks.same_answer,
-                answer.identity(),
-                unknown.identity(),
-                how,
-            )
-    malformed = probe.case(
-        session.session_id,
-        query=session.scoped_query(),
-        body=b"{not json",
-        media_type="application/json",
-        authorized=False,
-    )
-    answer = probe.send(malformed, "rename with a malformed body and no credentials")
-    probe.verify(
-        "auth_before_validation", answer, checks.status_in, answer.status, {401}, "no credentials"
-    )
+def expect_404(probe: Probe, check: str, answer: Answer, meaning: str) -> None:
+    probe.verify(check, answer, checks.status_in, answer.status, {404}, meaning)
+    check_error_code(probe, answer)
 
 
-def rename_invariants(probe: Probe, session: KnownSession) -> None:
-    """Two renames, then attempts under another type and another user, then a third rename."""
-    first_name = fresh_name(f"{session.type} first")
-    first = rename(probe, session, first_name, f"rename a known {session.type} session")
-    before = expect_success(probe, first, session, first_name)
-    second_name = fresh_name(f"{session.type} second")
-    second = rename(probe, session, second_name, f"rename the same {session.type} session again")
-    after = expect_success(probe, second, session, second_name)
-    if before is not None and after is not None:
-        compare(probe, second, before, after)
+def _wait_for_a_later_second(probe: Probe, session: KnownSession) -> None:
+    """The run's one short wait: the next rename comes over a second after the previous one."""
+    ledger = probe.tracker.ledger(session.session_id)
+    if ledger is None or not ledger.stamps:
+        return
+    remaining = ledger.stamps[-1][0] + ADVANCE_AFTER_SECONDS + 0.02 - time.monotonic()
+    if remaining > 0:
+        time.sleep(remaining)
 
+
+def rename_invariants(probe: Probe, session: KnownSession, *, wait: bool) -> None:
+    """Two renames (compared), a read back, requests that must be refused (another type,
+    another owner, near misses of the id), a read back, then a third rename (compared)."""
+    for label in ("first", "second"):
+        name = fresh_name(f"{session.type} {label}")
+        answer = rename(probe, session, name, f"rename a known {session.type} session ({label})")
+        expect_success(probe, answer, session, name)
+    checkpoint(probe, session, "after two renames")
+
+    scoped = session.scoped_query()
     for other_type in (t for t in SESSION_TYPES if t != session.type):
         case = probe.case(
             session.session_id,
-            query={**session.scoped_query(), "type": other_type},
+            query={**scoped, "type": other_type},
             body={"session_name": fresh_name("wrong type")},
         )
         answer = probe.send(case, f"rename the {session.type} session as type={other_type}")
-        probe.verify(
-            "type_scoping",
-            answer,
-            checks.status_in,
-            answer.status,
-            {404},
-            f"the session's type is {session.type}, not {other_type}",
+        expect_404(probe, "type_scoping", answer, f"the session's type is {session.type}")
+    if session.type != "agent":
+        untyped = {k: v for k, v in scoped.items() if k != "type"}
+        case = probe.case(
+            session.session_id, query=untyped, body={"session_name": fresh_name("no type")}
         )
-    case = probe.case(
-        session.session_id,
-        query={**session.scoped_query(), "user_id": other_user(session)},
-        body={"session_name": fresh_name("wrong user")},
-    )
-    answer = probe.send(case, f"rename the {session.type} session as another user")
-    probe.verify(
-        "user_scoping", answer, checks.status_in, answer.status, {404}, "the session is not theirs"
-    )
-    check_error_code(probe, answer)
+        answer = probe.send(case, f"rename the {session.type} session without type (agent)")
+        expect_404(probe, "type_scoping", answer, f"no type means agent; it is a {session.type}")
+    for how, user in _other_owners(session):
+        case = probe.case(
+            session.session_id,
+            query={**scoped, "user_id": user},
+            body={"session_name": fresh_name("wrong user")},
+        )
+        answer = probe.send(case, f"rename the {session.type} session with {how}")
+        expect_404(probe, "user_scoping", answer, "the session is not that user's")
+    for how, near_miss in _near_misses(session.session_id):
+        case = probe.case(near_miss, query=scoped, body={"session_name": fresh_name("near miss")})
+        answer = probe.send(case, f"rename {how} of a listed {session.type} session id")
+        expect_404(probe, "session_id_exact", answer, "ids match exactly; no such session")
+        probe.tracker.refused(session.session_id, f"rename {how} of its id")
+    checkpoint(probe, session, "after refused requests")
 
-    # The refused attempts must have written nothing: history and timestamps still stand.
-    third_name = fresh_name(f"{session.type} third")
-    third = rename(probe, session, third_name, f"rename the {session.type} session after refusals")
-    latest = expect_success(probe, third, session, third_name)
-    if after is not None and latest is not None:
-        compare(probe, third, after, latest)
+    if wait:
+        _wait_for_a_later_second(probe, session)
+    name = fresh_name(f"{session.type} third")
+    answer = rename(probe, session, name, f"rename the {session.type} session after refusals")
+    expect_success(probe, answer, session, name)
+
+
+def _other_owners(session: KnownSession) -> list[tuple[str, str]]:
+    owners = [("another user_id", other_user(session))]
+    if session.user_id is not None:
+        if session.user_id.swapcase() != session.user_id:
+            owners.append(("the owner's user_id in another case", session.user_id.swapcase()))
+        owners.append(("an empty user_id", ""))
+    return owners
+
+
+def _near_misses(session_id: str) -> list[tuple[str, str]]:
+    misses = [("an extension", f"{session_id}0")]
+    if len(session_id) > 1:
+        misses.append(("a prefix", session_id[:-1]))
+    if session_id.swapcase() != session_id:
+        misses.append(("another case", session_id.swapcase()))
+    return misses
 
 
 def not_found(probe: Probe, session: KnownSession) -> None:
@@ -197,45 +186,60 @@ def not_found(probe: Probe, session: KnownSession) -> None:
         body={"session_name": fresh_name("unknown")},
     )
     answer = probe.send(case, "rename an id that does not exist")
-    probe.verify(
-        "unknown_session_404", answer, checks.status_in, answer.status, {404}, "no such session"
-    )
-    check_error_code(probe, answer)
+    expect_404(probe, "unknown_session_404", answer, "no such session")
 
 
 def validation(probe: Probe, session: KnownSession) -> None:
-    for bad_type in ("bogus", "Agent"):
+    """Invalid parameters and bodies, all aimed at a listed session (which must not change)."""
+    scoped = session.scoped_query()
+    for bad_type in INVALID_TYPES:
         case = probe.case(
             session.session_id,
-            query={**session.scoped_query(), "type": bad_type},
+            query={**scoped, "type": bad_type},
             body={"session_name": fresh_name("bad type")},
         )
-        answer = probe.send(case, f"rename with type={bad_type}")
+        answer = probe.send(case, f"rename with type={bad_type!r}")
         probe.verify(
             "invalid_type_422", answer, checks.status_in, answer.status, {422}, "invalid type"
         )
         check_error_code(probe, answer)
+    case = probe.case(
+        session.session_id,
+        query={**scoped, "db_id": f"{NAME_PREFIX}-no-such-db-{secrets.token_hex(3)}"},
+        body={"session_name": fresh_name("unknown db")},
+    )
+    expect_404(probe, "unknown_db_id_404", probe.send(case, "rename in an unknown db_id"), "no db")
+    case = probe.case(
+        session.session_id,
+        query={**scoped, "table": "agno_sessions"},
+        body={"session_name": fresh_name("table only")},
+    )
+    answer = probe.send(case, "rename with a table but no db_id")
+    probe.verify(
+        "table_requires_db_id",
+        answer,
+        checks.status_in,
+        answer.status,
+        {400},
+        "a table only means something within a db_id",
+    )
     bodies: list[tuple[str, Any, str | None]] = [
         ("no body", NO_BODY, None),
         ("a non-JSON body", b"{not json", "application/json"),
-        ("a text/plain body", "session_name=x", "text/plain"),
     ]
     bodies += [(how, value, "application/json") for how, value in WRONG_TYPED_BODIES]
     for how, value, media_type in bodies:
-        case = probe.case(
-            session.session_id, query=session.scoped_query(), body=value, media_type=media_type
-        )
+        case = probe.case(session.session_id, query=scoped, body=value, media_type=media_type)
         answer = probe.send(case, f"rename with {how}")
         probe.verify("invalid_body_422", answer, checks.status_in, answer.status, {422}, how)
         check_error_code(probe, answer)
+    checkpoint(probe, session, "after invalid parameters and bodies")
 
 
 def unusual_parameters(probe: Probe, session: KnownSession) -> None:
     """Odd but possible parameters: judged only by the response checks (no 5xx, documented)."""
     scoped = session.scoped_query()
     attempts: tuple[tuple[str, str, dict[str, str]], ...] = (
-        ("an empty user_id", session.session_id, {**scoped, "user_id": ""}),
-        ("an unknown db_id", session.session_id, {**scoped, "db_id": "conformance-no-such-db"}),
         ("a table that is SQL", session.session_id, {**scoped, "table": "x; DROP TABLE y --"}),
         ("an unknown parameter", session.session_id, {**scoped, "conformance": "1"}),
         ("a non-ASCII session id", "séance-✓-" + secrets.token_hex(4), scoped),
@@ -245,54 +249,3 @@ def unusual_parameters(probe: Probe, session: KnownSession) -> None:
     for how, session_id, query in attempts:
         case = probe.case(session_id, query=query, body={"session_name": fresh_name("params")})
         probe.send(case, f"rename with {how}")
-
-
-def unusual_names(probe: Probe, session: KnownSession) -> None:
-    """A name answered 200 must come back exactly and leave the session usable; 400 is fine."""
-    baseline: Body | None = None
-    for how, name in (*BLANK_NAMES, *UNUSUAL_NAMES):
-        answer = rename(probe, session, name, f"rename to {how}")
-        blank = (how, name) in BLANK_NAMES
-        if blank:
-            probe.verify(
-                "blank_name_rejected",
-                answer,
-                checks.status_in,
-                answer.status,
-                {400},
-                "a name a person cannot see",
-            )
-        if answer.status != 200:
-            probe.verify(
-                "name_round_trip",
-                answer,
-                checks.status_in,
-                answer.status,
-                {200, 400},
-                f"{how}: stored and echoed, or refused as an invalid name",
-            )
-            if answer.status == 400:
-                check_error_code(probe, answer)
-            continue
-        body = expect_success(probe, answer, session, name)
-        if body is None:
-            continue
-        probe.verify("name_round_trip", answer, checks.session_name_echoed, body, name)
-        # The session must still work after accepting the name.
-        follow_name = fresh_name("after unusual name")
-        follow = rename(probe, session, follow_name, f"rename again after {how}")
-        ok = probe.verify(
-            "name_round_trip",
-            follow,
-            checks.status_in,
-            follow.status,
-            {200},
-            f"the session still renamable after accepting {how}",
-        )
-        if ok:
-            latest = expect_success(probe, follow, session, follow_name)
-            if latest is not None:
-                compare(probe, follow, baseline or body, latest)
-                baseline = latest
-        else:
-            return  # the session is broken; more names would only repeat the same finding

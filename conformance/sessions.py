@@ -64,6 +64,8 @@ def load_sessions(path: Path) -> tuple[KnownSession, ...]:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise UsageError(f"cannot read sessions file {path}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"sessions file {path} is not UTF-8 text") from None
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:

@@ -13,9 +13,10 @@ import yaml
 from schemathesis.errors import OperationNotFound, SchemathesisError
 from schemathesis.schemas import APIOperation
 
+from conformance import defaults
 from conformance.sessions import UsageError
 
-BUNDLED_SPEC = Path(__file__).parent / "openapi.yaml"
+BUNDLED_SPEC = defaults.BUNDLED_SPEC
 RENAME_PATH = "/sessions/{session_id}/rename"
 _DETAIL_SCHEMAS = {
     "agent": "AgentSessionDetailSchema",
@@ -34,6 +35,8 @@ class TypeShape:
     validator: Any
     foreign_properties: frozenset[str]
     """Properties only the other types' schemas declare."""
+    properties: frozenset[str] = frozenset()
+    """Every property the type's schema declares: a 200 body carries each (null allowed)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,8 @@ def _read_document(path: Path) -> dict[str, Any]:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise UsageError(f"cannot read spec {path}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"spec {path} is not UTF-8 text") from None
     except yaml.YAMLError as error:
         raise UsageError(f"spec {path} is not YAML/JSON: {error}") from None
     if not isinstance(document, dict):
@@ -68,6 +73,7 @@ def _shapes(document: dict[str, Any]) -> dict[str, TypeShape]:
         shapes[session_type] = TypeShape(
             validator=jsonschema_rs.validator_for(schemas[name], validate_formats=True),
             foreign_properties=frozenset(others - declared[session_type]),
+            properties=frozenset(declared[session_type]),
         )
     return shapes
 

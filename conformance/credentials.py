@@ -1,0 +1,109 @@
+"""Authentication: no, wrong or malformed credentials are 401 and hide whether a session exists;
+the token is compared exactly (near misses of it are wrong tokens); the scheme name `Bearer` is
+case-insensitive (RFC 9110 section 11.1), so `bearer <token>` is a valid credential."""
+
+from __future__ import annotations
+
+import secrets
+
+from conformance import checks
+from conformance.probe import Probe
+from conformance.readback import checkpoint
+from conformance.scenarios import (
+    check_error_code,
+    expect_success,
+    fresh_name,
+    rename,
+    unknown_session_id,
+)
+from conformance.sessions import KnownSession
+
+ATTEMPTS = 5
+"""Credentials that are not a bearer token at all (`authentication` below)."""
+MAX_REQUESTS = ATTEMPTS + 2 + 4 + 1 + 1 + 1
+"""Attempts, two unknown-id twins, near-miss tokens, a malformed body, a read, a rename."""
+
+
+def _near_miss_tokens(token: str) -> list[tuple[str, str]]:
+    misses = [
+        ("the token with a character appended", f"{token}x"),
+        ("the token with a character prepended", f"x{token}"),
+    ]
+    if len(token) > 1:
+        misses.append(("a prefix of the token", token[:-1]))
+    if token.swapcase() != token:
+        misses.append(("the token in another case", token.swapcase()))
+    return misses
+
+
+def authentication(probe: Probe, session: KnownSession) -> None:
+    body = {"session_name": fresh_name("auth")}
+    attempts: tuple[tuple[str, dict[str, str]], ...] = (
+        ("no Authorization header", {}),
+        ("a wrong token", {"Authorization": f"Bearer wrong-{secrets.token_hex(8)}"}),
+        ('"Bearer" without a token', {"Authorization": "Bearer"}),
+        ("Basic credentials", {"Authorization": "Basic dXNlcjpwYXNzd29yZA=="}),
+        ("the token without a scheme", {"Authorization": probe.token}),
+    )
+    for how, headers in attempts:
+        known = probe.case(
+            session.session_id,
+            query=session.scoped_query(),
+            headers=headers,
+            body=body,
+            authorized=False,
+        )
+        answer = probe.send(known, f"rename with {how}")
+        probe.verify("auth_required", answer, checks.status_in, answer.status, {401}, how)
+        check_error_code(probe, answer)
+        if how in ("no Authorization header", "a wrong token"):
+            missing = probe.case(
+                unknown_session_id(),
+                query=session.scoped_query(),
+                headers=headers,
+                body=body,
+                authorized=False,
+            )
+            unknown = probe.send(missing, f"rename an unknown id with {how}")
+            probe.verify(
+                "auth_hides_existence",
+                unknown,
+                checks.same_answer,
+                answer.identity(),
+                unknown.identity(),
+                how,
+            )
+    for how, token in _near_miss_tokens(probe.token):
+        case = probe.case(
+            session.session_id,
+            query=session.scoped_query(),
+            headers={"Authorization": f"Bearer {token}"},
+            body={"session_name": fresh_name("near-miss token")},
+            authorized=False,
+        )
+        answer = probe.send(case, f"rename with {how}")
+        probe.verify(
+            "token_exact", answer, checks.status_in, answer.status, {401}, f"{how} is wrong"
+        )
+    malformed = probe.case(
+        session.session_id,
+        query=session.scoped_query(),
+        body=b"{not json",
+        media_type="application/json",
+        authorized=False,
+    )
+    answer = probe.send(malformed, "rename with a malformed body and no credentials")
+    probe.verify(
+        "auth_before_validation", answer, checks.status_in, answer.status, {401}, "no credentials"
+    )
+    checkpoint(probe, session, "after requests with wrong credentials")
+
+    name = fresh_name("lower-case scheme")
+    answer = rename(
+        probe,
+        session,
+        name,
+        "rename with the scheme written 'bearer' (scheme names are case-insensitive)",
+        headers={"Authorization": f"bearer {probe.token}"},
+    )
+    expect_success(probe, answer, session, name, check="bearer_case_insensitive")
