@@ -579,3 +579,46 @@ def test_our_bodies_equal_the_real_agentos_answers_for_the_same_database(tmp_pat
 def _is_utc_seconds(value: str) -> bool:
     """`2026-11-26T03:19:14Z`: AgentOS's rendering of epoch seconds."""
     return bool(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", value))
+
+
+@pytest.mark.parametrize("session_id", WRITTEN_IDS)
+def test_agnos_own_client_renames_through_our_server(
+    deployment: Deployment, session_id: str
+) -> None:
+    """agno's AgentOSClient (what an agno application uses to call an AgentOS) against our
+    server: it parses our 200 body into its own schema classes, and our errors into its
+    HTTPStatusError with the documented body."""
+    from agno.client.os import AgentOSClient
+    from agno.db.base import SessionType as AgnoSessionType
+    from agno.utils.http import aclose_default_clients
+
+    written = deployment.written[session_id]
+    client = AgentOSClient(base_url=deployment.server.base_url, timeout=10.0)
+    name = f"Renamed by agno's client ({session_id})"
+    agno_type = AgnoSessionType(written.session_type.value)
+
+    async def calls() -> tuple[Any, list[httpx.Response]]:
+        # One event loop for every call: agno's client shares one httpx client per loop.
+        renamed = await client.rename_session(
+            session_id, name, session_type=agno_type, user_id=written.user_id, headers=AUTH
+        )
+        refused = []
+        for target, headers in ((f"{session_id}-missing", AUTH), (session_id, None)):
+            with pytest.raises(httpx.HTTPStatusError) as error:
+                await client.rename_session(
+                    target, "never stored", session_type=agno_type, headers=headers
+                )
+            refused.append(error.value.response)
+        await aclose_default_clients()  # agno's shared client belongs to this event loop
+        return renamed, refused
+
+    renamed, (missing, unauthenticated) = asyncio.run(calls())
+
+    assert renamed.session_id == session_id and renamed.session_name == name
+    stored = read_back(deployment.db, written.session_type, session_id).to_dict()
+    assert stored["session_data"]["session_name"] == name
+    assert (missing.status_code, missing.json()["error_code"]) == (404, "NOT_FOUND")
+    assert (unauthenticated.status_code, unauthenticated.json()["error_code"]) == (
+        401,
+        "UNAUTHENTICATED",
+    )
