@@ -8,6 +8,8 @@ from typing import Protocol, runtime_checkable
 from domain.session import RenameRequest, StoredSession
 
 DEFAULT_SESSION_TABLE = "agno_sessions"
+CHECK_TIMEOUT_SECONDS = 2.0
+"""How long `check()` waits for a database before calling it unusable."""
 
 
 @runtime_checkable
@@ -34,5 +36,10 @@ class SessionStore(Protocol):
         ...
 
     async def count(self, table: str) -> int: ...
+
+    async def check(self) -> None:
+        """Return when the database can serve renames now (within CHECK_TIMEOUT_SECONDS);
+        raise StoreFailure when it cannot. Cheap enough for a readiness probe, writes nothing."""
+        ...
 
     async def close(self) -> None: ...

@@ -6,10 +6,16 @@ Table names are only ever compared with configured names, never placed into SQL 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from domain.errors import DatabaseNotFound, DatabaseSelectionRequired, TableNotFound
+from domain.errors import (
+    DatabaseNotFound,
+    DatabaseSelectionRequired,
+    StoreFailure,
+    TableNotFound,
+)
 from store.base import SessionStore
 
 
@@ -54,6 +60,23 @@ class Databases:
         if table not in store_or_none.tables:
             raise TableNotFound(db_id, table)
         return Selection(store_or_none, table)
+
+    async def check(self) -> None:
+        """Every configured database is usable now (readiness); else StoreFailure naming each
+        database that is not. The databases are checked at the same time, so this takes at most
+        about CHECK_TIMEOUT_SECONDS whatever their number."""
+        ids = list(self._stores)
+        outcomes = await asyncio.gather(
+            *(self._stores[db_id].check() for db_id in ids), return_exceptions=True
+        )
+        failures = []
+        for db_id, outcome in zip(ids, outcomes, strict=True):
+            if isinstance(outcome, StoreFailure):
+                failures.append(f"database '{db_id}': {outcome}")
+            elif isinstance(outcome, BaseException):
+                raise outcome
+        if failures:
+            raise StoreFailure("; ".join(failures))
 
     async def close(self) -> None:
         for store in self._stores.values():

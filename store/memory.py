@@ -45,5 +45,8 @@ class MemoryStore:
     async def count(self, table: str) -> int:
         return len(self._rows[table])
 
+    async def check(self) -> None:
+        return None  # a dict in this process is always usable
+
     async def close(self) -> None:
         return None

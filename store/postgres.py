@@ -34,7 +34,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from domain.errors import StoreFailure
 from domain.session import RenameRequest, StoredSession
-from store.base import DEFAULT_SESSION_TABLE
+from store.base import CHECK_TIMEOUT_SECONDS, DEFAULT_SESSION_TABLE
 from store.rows import (
     COLUMNS,
     JSON_COLUMNS,
@@ -356,6 +356,15 @@ class PostgresStore:
     async def count(self, table: str) -> int:
         rows = await self._fetch(self._statements[table].count, ())
         return int(rows[0][0])
+
+    async def check(self) -> None:
+        """Usable: a pooled connection answers `SELECT 1` (the tables are created first when they
+        could not be yet), all within CHECK_TIMEOUT_SECONDS."""
+        try:
+            async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
+                await self._fetch(b"SELECT 1", ())
+        except TimeoutError as error:
+            raise StoreFailure("PostgreSQL did not answer SELECT 1 in time") from error
 
     async def close(self) -> None:
         await self._pool.close()

@@ -13,6 +13,7 @@ an OS crash or power cut can lose the last commits (set `synchronous=FULL` via t
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
@@ -23,7 +24,7 @@ import orjson
 
 from domain.errors import StoreFailure
 from domain.session import RenameRequest, StoredSession
-from store.base import DEFAULT_SESSION_TABLE
+from store.base import CHECK_TIMEOUT_SECONDS, DEFAULT_SESSION_TABLE
 from store.rows import (
     COLUMN_LIST,
     COLUMNS,
@@ -36,7 +37,9 @@ from store.rows import (
     renamed_session,
     session_from_row,
 )
+from store.sqlite_file import WatchedFile, prepare_path
 
+logger = logging.getLogger(__name__)
 _SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
 
 
@@ -109,8 +112,14 @@ def _encode_for_agno(value: object) -> str | None:
 
 
 class SqliteStore:
-    def __init__(self, connection: aiosqlite.Connection, tables: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        connection: aiosqlite.Connection,
+        tables: tuple[str, ...],
+        watched: WatchedFile | None = None,
+    ) -> None:
         self._connection = connection
+        self._watched = watched
         self._tables = tables
         self._bulk_lock = asyncio.Lock()
         self._rename = {table: _rename_sql(table) for table in tables}
@@ -135,16 +144,20 @@ class SqliteStore:
         checked_tables = tuple(checked_identifier(table) for table in tables)
         if synchronous.upper() not in _SYNCHRONOUS_MODES:
             raise ValueError(f"synchronous must be one of {_SYNCHRONOUS_MODES}")
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        file_path = None if str(path) == ":memory:" else prepare_path(Path(path))
         connection = await aiosqlite.connect(str(path), isolation_level=None)
-        await connection.execute("PRAGMA busy_timeout = 10000")
-        await connection.execute("PRAGMA journal_mode = WAL")
-        await connection.execute(f"PRAGMA synchronous = {synchronous.upper()}")
-        for table in checked_tables:
-            for statement in _create_table_sql(table):
-                await connection.execute(statement)
-        return cls(connection, checked_tables)
+        try:
+            await connection.execute("PRAGMA busy_timeout = 10000")
+            await connection.execute("PRAGMA journal_mode = WAL")
+            await connection.execute(f"PRAGMA synchronous = {synchronous.upper()}")
+            for table in checked_tables:
+                for statement in _create_table_sql(table):
+                    await connection.execute(statement)
+            watched = None if file_path is None else WatchedFile(file_path)
+        except BaseException:
+            await connection.close()
+            raise
+        return cls(connection, checked_tables, watched)
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -180,6 +193,7 @@ class SqliteStore:
             for s in sessions
         ]
         async with self._bulk_lock:
+            await self._check_file()
             try:
                 await self._connection.execute("BEGIN")
                 await self._connection.executemany(self._put[table], rows)
@@ -192,12 +206,41 @@ class SqliteStore:
         rows = await self._run(f"SELECT count(*) FROM {table}", ())
         return int(rows[0][0])
 
+    async def check(self) -> None:
+        """Usable: the path still names the file opened, and each session table can be read."""
+        probe = "SELECT " + ", ".join(f"(SELECT 1 FROM {table} LIMIT 1)" for table in self._tables)
+        try:
+            async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
+                await self._run(probe, ())
+        except TimeoutError as error:
+            raise StoreFailure("SQLite did not answer a trivial query in time") from error
+
     async def close(self) -> None:
+        if self._watched is not None and self._watched.problem() is not None:
+            await self._empty_the_log_into_the_lost_file()
         await self._connection.close()
+
+    async def _check_file(self) -> None:
+        if self._watched is None:
+            return
+        problem = self._watched.problem()
+        if problem is not None:
+            await self._empty_the_log_into_the_lost_file()
+            raise StoreFailure(problem)
+
+    async def _empty_the_log_into_the_lost_file(self) -> None:
+        # Commits still in the write-ahead log go into the file this connection has open (moved
+        # away, or only held open now), and the log is emptied: left at the path, SQLite would
+        # replay it into whatever new file is put there.
+        try:
+            await self._connection.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as error:
+            logger.warning("could not empty the write-ahead log of a lost database: %s", error)
 
     async def _run(
         self, sql: str, parameters: dict[str, object] | tuple[object, ...]
     ) -> list[tuple[Any, ...]]:
+        await self._check_file()
         try:
             # One hop to the connection's thread for execute + fetch: the write lock is then held
             # for one SQLite step, not across three hops while other workers wait on it.

@@ -6,8 +6,11 @@ import dataclasses
 
 import pytest
 
+from domain.errors import StoreFailure
 from domain.session import RenameRequest, SessionType, StoredSession
 from store.base import SessionStore
+from store.catalog import Databases
+from store.memory import MemoryStore
 from tests.conftest import TABLE
 from tests.factories import CREATED_AT, make_session
 
@@ -122,3 +125,29 @@ async def test_ids_no_session_can_have_are_simply_not_found(
     assert await store.rename(_request(original, **changes), TABLE) is None
     assert await store.get(str(changes.get("session_id", "x")), TABLE) is None
     assert await store.get(original.session_id, TABLE) == original
+
+
+async def test_check_passes_on_a_usable_store_and_writes_nothing(store: SessionStore) -> None:
+    await store.check()  # an empty table is usable
+    original = make_session()
+    await store.put([original], TABLE)
+    await store.check()
+    assert await store.count(TABLE) == 1
+    assert await store.get(original.session_id, TABLE) == original
+
+
+class _Unusable(MemoryStore):
+    async def check(self) -> None:
+        raise StoreFailure("cannot be reached")
+
+
+async def test_databases_check_every_store_and_name_each_unusable_one(
+    store: SessionStore,
+) -> None:
+    await Databases({"main": store, "other": MemoryStore()}).check()
+    with pytest.raises(StoreFailure) as failure:
+        await Databases({"main": store, "down": _Unusable(), "gone": _Unusable()}).check()
+    message = str(failure.value)
+    assert "database 'down': cannot be reached" in message
+    assert "database 'gone': cannot be reached" in message
+    assert "'main'" not in message

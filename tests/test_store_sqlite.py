@@ -126,3 +126,149 @@ async def test_factory_rejects_unknown_schemes_and_missing_paths() -> None:
         await open_store("mysql://x/y")
     with pytest.raises(ValueError, match="file path"):
         await open_store("sqlite://")
+
+
+async def _opened_with_a_session(path: Path) -> tuple[SqliteStore, str]:
+    store = await SqliteStore.open(path)
+    session = make_session()
+    await store.put([session], TABLE)
+    return store, session.session_id
+
+
+async def _fails_every_call(store: SqliteStore, session_id: str, reason: str) -> None:
+    with pytest.raises(StoreFailure, match=reason):
+        await store.rename(_rename(session_id), TABLE)
+    with pytest.raises(StoreFailure, match=reason):
+        await store.get(session_id, TABLE)
+    with pytest.raises(StoreFailure, match=reason):
+        await store.put([make_session()], TABLE)
+    with pytest.raises(StoreFailure, match=reason):
+        await store.check()
+
+
+async def test_a_removed_file_fails_every_call_and_is_never_recreated(tmp_path: Path) -> None:
+    path = tmp_path / "agno.db"
+    store, session_id = await _opened_with_a_session(path)
+    try:
+        await store.check()
+        path.unlink()
+        await _fails_every_call(store, session_id, "removed or moved away")
+        assert not path.exists()
+    finally:
+        await store.close()
+
+
+async def test_a_file_moved_away_fails_until_it_is_back(tmp_path: Path) -> None:
+    path = tmp_path / "agno.db"
+    store, session_id = await _opened_with_a_session(path)
+    try:
+        path.rename(tmp_path / "elsewhere.db")
+        await _fails_every_call(store, session_id, "removed or moved away")
+        (tmp_path / "elsewhere.db").rename(path)
+        await store.check()
+        renamed = await store.rename(_rename(session_id, "Back"), TABLE)
+        assert renamed is not None and renamed.session_name == "Back"
+    finally:
+        await store.close()
+
+
+async def test_a_replaced_file_fails_and_the_new_file_is_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "agno.db"
+    store, session_id = await _opened_with_a_session(path)
+    try:
+        other = await SqliteStore.open(tmp_path / "other.db")
+        await other.put([make_session(session_id=session_id, name="Other's")], TABLE)
+        await other.close()
+        (tmp_path / "other.db").replace(path)
+        await _fails_every_call(store, session_id, "replaced by another file")
+    finally:
+        await store.close()
+    reopened = await SqliteStore.open(path)
+    try:
+        stored = await reopened.get(session_id, TABLE)
+        assert stored is not None and stored.session_name == "Other's"
+        assert await reopened.count(TABLE) == 1
+    finally:
+        await reopened.close()
+
+
+async def test_a_missing_file_is_created_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "new" / "agno.db"
+    store = await SqliteStore.open(path)
+    try:
+        await store.check()
+        assert path.exists() and await store.count(TABLE) == 0
+        assert f"SQLite database {path} does not exist: creating a new, empty one" in caplog.text
+    finally:
+        await store.close()
+    caplog.clear()
+    reopened = await SqliteStore.open(path)
+    await reopened.close()
+    assert "does not exist" not in caplog.text
+
+
+@pytest.mark.parametrize("leftover", ["-wal", "-shm"])
+async def test_no_new_file_beside_the_write_ahead_log_of_a_vanished_one(
+    tmp_path: Path, leftover: str
+) -> None:
+    path = tmp_path / "agno.db"
+    store, _ = await _opened_with_a_session(path)
+    try:
+        path.unlink()  # while open: its -wal and -shm stay
+        kept = path.with_name(path.name + leftover)
+        removed = path.with_name(path.name + ("-shm" if leftover == "-wal" else "-wal"))
+        assert kept.exists()
+        removed.unlink()
+        with pytest.raises(StoreFailure, match="write-ahead log is still there"):
+            await SqliteStore.open(path)
+        assert not path.exists()
+    finally:
+        await store.close()
+
+
+async def test_a_file_replaced_just_before_close_does_not_get_the_old_log(tmp_path: Path) -> None:
+    # SQLite leaves the -wal of a renamed file at the path; replayed into the new file it would
+    # put the old file's pages into it.
+    path = tmp_path / "agno.db"
+    store, session_id = await _opened_with_a_session(path)
+    other = await SqliteStore.open(tmp_path / "other.db")
+    await other.put([make_session(session_id=session_id, name="Other's")], TABLE)
+    await other.close()
+    (tmp_path / "other.db").replace(path)
+    await store.close()
+    reopened = await SqliteStore.open(path)
+    try:
+        stored = await reopened.get(session_id, TABLE)
+        assert stored is not None and stored.session_name == "Other's"
+    finally:
+        await reopened.close()
+
+
+async def test_a_file_moved_away_keeps_every_commit(tmp_path: Path) -> None:
+    path = tmp_path / "agno.db"
+    store, session_id = await _opened_with_a_session(path)
+    assert await store.rename(_rename(session_id, "Last before the move"), TABLE) is not None
+    path.rename(tmp_path / "moved.db")
+    with pytest.raises(StoreFailure):
+        await store.check()
+    await store.close()
+    moved = await SqliteStore.open(tmp_path / "moved.db")
+    try:
+        stored = await moved.get(session_id, TABLE)
+        assert stored is not None and stored.session_name == "Last before the move"
+    finally:
+        await moved.close()
+
+
+async def test_reopening_after_the_file_was_removed_in_use_refuses_to_start_empty(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "agno.db"
+    store, _ = await _opened_with_a_session(path)
+    path.unlink()
+    await store.close()
+    with pytest.raises(StoreFailure, match="removed or moved while in use"):
+        await SqliteStore.open(path)
+    assert not path.exists()

@@ -1,0 +1,79 @@
+"""The file a SQLite store opened, watched for being removed or replaced under a running server.
+
+An open SQLite connection keeps writing into its file after the path was deleted or the file moved
+away (the inode lives on while it is open), and a new file at the path is not seen at all: every
+rename would answer 200 into a file no one reads again. So the store remembers the identity
+(st_dev, st_ino) of the file it opened and compares the path's identity before every statement:
+one stat() of a local path, about a microsecond. A mismatch fails the call with StoreFailure (the
+documented 500) until the original file is back at the path. The store never reopens the path,
+so a vanished file is never silently replaced by a new, empty one while serving. (The store also
+empties its write-ahead log into the file it has open, wherever that went: SQLite leaves the
+`-wal` of a removed or renamed file at the path, and would replay it into a new file put there.)
+
+A path that does not exist when the store opens is created, as agno does, with a warning in the
+log. Not when a `-wal` or `-shm` file is left at the path: that is a database whose file vanished
+while some process still had it open (or crashed), and SQLite would pair a new empty file with
+the old write-ahead log.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from domain.errors import StoreFailure
+
+logger = logging.getLogger(__name__)
+_LEFTOVER_SUFFIXES = ("-wal", "-shm")
+
+
+@dataclass(frozen=True, slots=True)
+class _Identity:
+    device: int
+    inode: int
+
+    @classmethod
+    def of(cls, path: Path) -> _Identity:
+        status = path.stat()
+        return cls(status.st_dev, status.st_ino)
+
+
+def prepare_path(path: Path) -> Path:
+    """Before opening: create the parent folder and allow a new database at `path` only where no
+    earlier one left its write-ahead log (see the module docstring). Returns the absolute path
+    (what the store watches, whatever the working directory becomes)."""
+    path = path.absolute()
+    if path.exists():
+        return path
+    leftovers = [str(path) + suffix for suffix in _LEFTOVER_SUFFIXES]
+    if any(os.path.exists(leftover) for leftover in leftovers):
+        raise StoreFailure(
+            f"SQLite database {path} is missing but its write-ahead log is still there: the "
+            "file was removed or moved while in use; restore it (or remove the -wal and -shm "
+            "files to start on an empty database)"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    logger.warning("SQLite database %s does not exist: creating a new, empty one", path)
+    return path
+
+
+class WatchedFile:
+    """The identity of the file the store's connection opened, checked against the path."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._identity = _Identity.of(path)
+
+    def problem(self) -> str | None:
+        """None while the path names the file the store opened; else what happened to it."""
+        try:
+            current = _Identity.of(self.path)
+        except FileNotFoundError:
+            return f"SQLite database {self.path} was removed or moved away since it was opened"
+        except OSError as error:
+            return f"SQLite database {self.path} cannot be checked: {error}"
+        if current != self._identity:
+            return f"SQLite database {self.path} was replaced by another file since it was opened"
+        return None
