@@ -1,5 +1,6 @@
-"""Serve benchmarks.hosting's app (ours over a seeded memory store, or the ceiling) with the same
-uvicorn options as `agno-rename serve`, so the only difference between rows is the application.
+"""Serve benchmarks.hosting's app (ours over a seeded memory store, or the ceiling) with the
+uvicorn options of `agno-rename serve` (server/uvicorn_options.py, the one source of them), so the
+only difference between rows is the application.
 
     python -m benchmarks.serve --port 8001 --workers 1 --log-level warning
     (with BENCH_APP, BENCH_DATABASE_URL, BENCH_TOKEN, BENCH_SESSIONS, BENCH_MESSAGES set)
@@ -12,6 +13,8 @@ import argparse
 import uvicorn
 
 from server.logs import configure_logging
+from server.settings import Settings
+from server.uvicorn_options import uvicorn_options
 
 
 def main() -> None:
@@ -21,18 +24,10 @@ def main() -> None:
     parser.add_argument("--log-level", default="warning")
     args = parser.parse_args()
     configure_logging(args.log_level)
-    uvicorn.run(
-        "benchmarks.hosting:app_from_environment",
-        factory=True,
-        host="127.0.0.1",
-        port=args.port,
-        workers=args.workers,
-        log_level=args.log_level,
-        log_config=None,
-        access_log=False,
-        lifespan="on",
-        server_header=False,
+    settings = Settings(
+        host="127.0.0.1", port=args.port, workers=args.workers, log_level=args.log_level
     )
+    uvicorn.run(**uvicorn_options("benchmarks.hosting:app_from_environment", settings))
 
 
 if __name__ == "__main__":

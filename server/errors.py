@@ -20,6 +20,7 @@ from connexion.exceptions import Forbidden as ConnexionForbidden
 from connexion.exceptions import Unauthorized as ConnexionUnauthorized
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from domain.errors import (
     DatabaseNotFound,
@@ -30,6 +31,14 @@ from domain.errors import (
     TableNotFound,
 )
 from server.auth import MISSING_CREDENTIALS, Forbidden, Unauthenticated
+from server.http_failures import (
+    ClientDisconnected,
+    MalformedRequest,
+    NotReady,
+    RequestBodyTooLarge,
+    RequestHeadTimeout,
+    RequestHeadTooLarge,
+)
 from server.logs import current_request_id
 
 logger = logging.getLogger("server.errors")
@@ -47,6 +56,15 @@ class ErrorAnswer:
 
 ERROR_TABLE: tuple[tuple[type[BaseException], ErrorAnswer], ...] = (
     (InvalidSessionName, ErrorAnswer(400, "BAD_REQUEST")),
+    # The HTTP layer (server/http_protocol.py, server/body_limit.py), before the operation runs.
+    (MalformedRequest, ErrorAnswer(400, "BAD_REQUEST")),
+    (RequestHeadTimeout, ErrorAnswer(408, "REQUEST_TIMEOUT")),
+    (RequestBodyTooLarge, ErrorAnswer(413, "PAYLOAD_TOO_LARGE")),
+    (RequestHeadTooLarge, ErrorAnswer(431, "REQUEST_HEADER_FIELDS_TOO_LARGE")),
+    # Nobody reads this answer; the status is for the access log.
+    (ClientDisconnected, ErrorAnswer(400, "CLIENT_DISCONNECTED")),
+    (ClientDisconnect, ErrorAnswer(400, "CLIENT_DISCONNECTED", ClientDisconnected().args[0])),
+    (NotReady, ErrorAnswer(503, "NOT_READY")),
     (DatabaseSelectionRequired, ErrorAnswer(400, "BAD_REQUEST")),
     (Unauthenticated, ErrorAnswer(401, "UNAUTHENTICATED")),
     (ConnexionUnauthorized, ErrorAnswer(401, "UNAUTHENTICATED", MISSING_CREDENTIALS)),
@@ -85,9 +103,24 @@ def _detail(error: BaseException, answer: ErrorAnswer) -> str:
     return text.split("\n\n", 1)[0]
 
 
-def error_response(error: BaseException) -> ConnexionResponse:
+@dataclass(frozen=True, slots=True)
+class RenderedError:
+    """An error answer as status, headers and JSON body, for any layer that sends it."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+_DISCONNECTS = (ClientDisconnected, ClientDisconnect)
+
+
+def render_error(error: BaseException) -> RenderedError:
     answer = answer_for(error)
-    if answer.status >= 500:
+    if isinstance(error, _DISCONNECTS):
+        # Expected on any network: one line, no traceback.
+        logger.info("client disconnected (request_id=%s)", current_request_id())
+    elif answer.status >= 500 and answer.error_code == "INTERNAL_SERVER_ERROR":
         # The cause goes to the log only, tied to the request id the client got in its headers.
         logger.error("internal error (request_id=%s)", current_request_id(), exc_info=error)
     headers: dict[str, str] = {}
@@ -95,13 +128,21 @@ def error_response(error: BaseException) -> ConnexionResponse:
         headers["WWW-Authenticate"] = getattr(error, "challenge", "Bearer")
     if answer.status == 405 and isinstance(error, HTTPException) and error.headers:
         headers.update(error.headers)
+    if answer.status in (408, 413, 431):
+        # The rest of what the client sends is not read: the connection cannot be reused.
+        headers["Connection"] = "close"
     body = {"detail": _detail(error, answer), "error_code": answer.error_code}
+    return RenderedError(answer.status, headers, orjson.dumps(body))
+
+
+def error_response(error: BaseException) -> ConnexionResponse:
+    rendered = render_error(error)
     return ConnexionResponse(
-        status_code=answer.status,
+        status_code=rendered.status,
         mimetype="application/json",
         content_type="application/json",
-        body=orjson.dumps(body),
-        headers=headers,
+        body=rendered.body,
+        headers=rendered.headers,
     )
 
 

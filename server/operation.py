@@ -36,6 +36,7 @@ from connexion.decorators.parameter import (
     unwrap_decorators,
 )
 from connexion.decorators.response import AsyncResponseDecorator
+from connexion.exceptions import BadRequestProblem
 from connexion.frameworks.starlette import Starlette as StarletteFramework
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware import ConnexionMiddleware
@@ -47,6 +48,8 @@ from connexion.middleware.request_validation import (
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIConfig
 from connexion.utils import coerce_type, inspect_function_arguments
+
+from server.validation import TOO_DEEP
 
 # Parameter names come from the request (unknown query parameters are passed through), so the
 # cache of their pythonic forms is bounded.
@@ -294,9 +297,15 @@ class DirectArgumentsOperation(AsyncOperation):  # type: ignore[misc]
                 value = coerce_type(parameter.definition, values[-1], "parameter")
                 kwargs[parameter.argument] = _get_val_from_param(value, parameter.definition)
         if plan.takes_body:
+            try:
+                body = await request.get_body()
+            except RecursionError as error:
+                # The validator parsed it higher up the stack; a body nested just deep enough
+                # can still fail here, one call deeper.
+                raise BadRequestProblem(detail=TOO_DEEP) from error
             kwargs.update(
                 _get_body_argument(
-                    await request.get_body(),
+                    body,
                     operation=current,
                     arguments=plan.arguments,  # only len() and `in` are used
                     has_kwargs=False,

@@ -1,7 +1,8 @@
 """Connexion's request validators, with the same verdicts and messages and less work per request.
 
 - Body: a body that is not UTF-8 is a validation error (422), not an unhandled UnicodeDecodeError
-  (500).
+  (500); so is JSON nested too deeply for the parser (RecursionError) or holding an integer too
+  long to convert (Python refuses more than 4,300 digits with a ValueError), both 500 before.
 - Body and parameters: each compiled JSON Schema validator is built once per schema instead of on
   every request (Connexion 3.3 deep-copies each parameter's schema and compiles a new validator
   for every parameter of every request, and compiles the body schema every time too).
@@ -13,6 +14,7 @@ by identity and kept in the cache, so an id can never be reused for another sche
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any, ClassVar
 
 from connexion.exceptions import BadRequestProblem
@@ -20,6 +22,9 @@ from connexion.utils import is_null, is_nullable
 from connexion.validators import JSONRequestBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator, ValidationError
 from starlette.types import Scope
+
+TOO_DEEP = "Request body is nested too deeply"
+TOO_LONG_NUMBER = "Request body has a number too long to read"
 
 
 class CachedJSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
@@ -35,12 +40,25 @@ class CachedJSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
         return cached[1]
 
     async def _parse(self, stream: Any, scope: Scope) -> Any:
+        """Connexion's JSONRequestBodyValidator._parse, with every way the body can fail to be
+        read answered as a validation error."""
+        raw = b"".join([part async for part in stream])
         try:
-            return await super()._parse(stream, scope)
+            text = raw.decode(self._encoding)
         except UnicodeDecodeError as error:
             raise BadRequestProblem(
                 detail=f"Request body is not valid UTF-8: {error.reason}"
             ) from error
+        if not text:
+            return None
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as error:
+            raise BadRequestProblem(detail=str(error)) from error
+        except RecursionError as error:
+            raise BadRequestProblem(detail=TOO_DEEP) from error
+        except ValueError as error:  # an integer with more digits than Python converts
+            raise BadRequestProblem(detail=TOO_LONG_NUMBER) from error
 
 
 class CachedParameterValidator(ParameterValidator):  # type: ignore[misc]
