@@ -25,9 +25,17 @@ from starlette.responses import Response
 from handlers.sessions import rename_session
 from server.auth import StaticKeyAuthenticator
 from server.content_type import DefaultJsonContentType
+from server.docs import DOCS_PATH, SwaggerUI
 from server.errors import handle_error
 from server.jwt_auth import JwtAuthenticator, JwtOptions
 from server.logs import RequestIdMiddleware
+from server.metrics import (
+    METRICS_PATH,
+    Metrics,
+    MetricsMiddleware,
+    RouteTemplates,
+    metrics_endpoint,
+)
 from server.operation import DirectArgumentsApi
 from server.operation import middlewares as connexion_middlewares
 from server.settings import Settings
@@ -109,6 +117,7 @@ def create_app(
         else Databases.single(store, settings.databases[0].db_id)
     )
 
+    authenticator = _authenticator(settings)
     app = AsyncApp(
         __name__,
         jsonifier=Jsonifier(_OrjsonModule),
@@ -119,12 +128,9 @@ def create_app(
             "parameter": ParameterValidator if stock_connexion else CachedParameterValidator,
             "body": {"application/json": CachedJSONBodyValidator},
         },
-        security_map={"bearer": _bearer_handler(_authenticator(settings))},
-        swagger_ui_options=SwaggerUIOptions(
-            spec_path="/openapi-3.0.json",
-            swagger_ui_path="/docs",
-            swagger_ui_config={"url": "/openapi.json"},
-        ),
+        security_map={"bearer": _bearer_handler(authenticator)},
+        # Connexion's Swagger UI (4.x) cannot read OpenAPI 3.1: ours is server/docs.py.
+        swagger_ui_options=SwaggerUIOptions(spec_path="/openapi-3.0.json", swagger_ui=False),
     )
     if not stock_connexion:
         # Call the handler without Connexion's per-request decorator work (server/operation.py).
@@ -135,13 +141,36 @@ def create_app(
         connexion_document(load_document()),
         resolver=Resolver(lambda _operation_id: handler),
     )
+    metrics = Metrics() if settings.metrics else None
+    error_handler = (
+        handle_error if metrics is None else metrics.counting_store_failures(handle_error)
+    )
     for error_class in (Exception, HTTPException, ProblemException):
-        app.add_error_handler(error_class, handle_error)
+        app.add_error_handler(error_class, error_handler)
+    if metrics is not None:
+        # First, so it is the outermost of ours: its latency includes everything we do.
+        app.add_middleware(
+            MetricsMiddleware,
+            position=MiddlewarePosition.BEFORE_EXCEPTION,
+            metrics=metrics,
+            routes=_route_templates(),
+        )
     app.add_middleware(RequestIdMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(DefaultJsonContentType, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_url_rule("/openapi.json", "openapi", _serve_document, methods=["GET"])
     app.add_url_rule("/health", "health", _health, methods=["GET"])
+    app.add_middleware(SwaggerUI, position=MiddlewarePosition.BEFORE_ROUTING)
+    if metrics is not None:
+        authenticate = authenticator if settings.metrics_require_token else None
+        app.add_url_rule(
+            METRICS_PATH, "metrics", metrics_endpoint(metrics, authenticate), methods=["GET"]
+        )
     return app
+
+
+def _route_templates() -> RouteTemplates:
+    own = ("/openapi.json", "/openapi-3.0.json", "/openapi-3.0.yaml", "/health", METRICS_PATH)
+    return RouteTemplates([*load_document()["paths"], *own, DOCS_PATH], [DOCS_PATH + "/"])
 
 
 _DOCUMENT_JSON = orjson.dumps(load_document())

@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server.app import create_app
 from server.logs import configure_logging
+from server.metrics import forget_dead_workers, worker_stopped
 from server.settings import Settings
 from store.catalog import Databases
 from store.factory import open_store
@@ -42,6 +43,7 @@ class ServerApp:
     async def _running(self) -> AsyncIterator[None]:
         databases = await open_databases(self._settings)
         try:
+            forget_dead_workers()
             self._app = create_app(databases, self._settings)
             # What exists now (modules, the document, Connexion's routes and validators) lives as
             # long as the process: exempt it from the cyclic garbage collector, whose full passes
@@ -50,6 +52,7 @@ class ServerApp:
             yield
         finally:
             await databases.close()
+            worker_stopped()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import json
 import os
@@ -26,6 +27,34 @@ from server.settings import (
 
 def _flag_bool(value: str) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _env_switch(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """An on/off variable whose default is `default`; a value that is neither is an error."""
+    value = env.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise SystemExit(f"agno-rename: {name} must be true or false, got {env[name]!r}")
+
+
+def _metrics_arguments(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
+    group = parser.add_argument_group("Prometheus metrics at GET /metrics")
+    group.add_argument(
+        "--metrics",
+        action=argparse.BooleanOptionalAction,
+        default=_env_switch(env, "METRICS", True),
+        help="serve /metrics (default on) [env METRICS]",
+    )
+    group.add_argument(
+        "--metrics-require-token",
+        action=argparse.BooleanOptionalAction,
+        default=_env_switch(env, "METRICS_REQUIRE_TOKEN", True),
+        help="/metrics needs the bearer token (default on) [env METRICS_REQUIRE_TOKEN]",
+    )
 
 
 def _database_arguments(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
@@ -181,6 +210,7 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
         default=_flag_bool(env.get("VALIDATE_RESPONSES", "")),
         help="check every answer against the document [env VALIDATE_RESPONSES]",
     )
+    _metrics_arguments(serve, env)
 
     seed = commands.add_parser("seed", help="add demo sessions (all types, two users)")
     _database_arguments(seed, env)
@@ -210,6 +240,8 @@ def settings_from_arguments(args: argparse.Namespace, env: Mapping[str, str]) ->
         workers=args.workers,
         log_level=args.log_level,
         validate_responses=args.validate_responses,
+        metrics=args.metrics,
+        metrics_require_token=args.metrics_require_token,
     )
 
 
@@ -236,6 +268,14 @@ def startup_banner(base_url: str, key: str, session_id: str | None) -> str:
 
 
 def serve(settings: Settings, sessions_file: Path | None = None) -> None:
+    from server.metrics_directory import multiprocess_metrics
+
+    # Set before anything imports prometheus_client (it picks its mode then), removed at the end.
+    with multiprocess_metrics() if settings.metrics else contextlib.nullcontext():
+        _serve(settings, sessions_file)
+
+
+def _serve(settings: Settings, sessions_file: Path | None) -> None:
     import uvicorn
 
     from server.asgi import SETTINGS_ENVIRONMENT_VARIABLE

@@ -42,6 +42,10 @@ class Settings:
     log_level: str = "info"
     validate_responses: bool = False
     """Check every answer against the document (on in tests; off by default: it costs time)."""
+    metrics: bool = True
+    """Serve Prometheus metrics at /metrics (server/metrics.py)."""
+    metrics_require_token: bool = True
+    """/metrics asks for the same bearer token as the operation."""
 
     @property
     def jwt_enabled(self) -> bool:
