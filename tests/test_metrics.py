@@ -1,0 +1,222 @@
+"""Prometheus metrics: against a real 2-worker server (prometheus-client's multiprocess mode must
+add up what every worker counted), and in-process for labels and settings."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.parser import text_string_to_metric_families
+
+from server.app import create_app
+from server.cli import build_parser, settings_from_arguments
+from server.metrics_directory import multiprocess_metrics
+from server.settings import Settings
+from store.memory import MemoryStore
+from tests.conftest import AUTH, TOKEN
+from tests.server_process import running_server, seed
+
+RENAME_ROUTE = "/sessions/{session_id}/rename"
+REQUESTS = "agno_rename_http_requests_total"
+LATENCY_COUNT = "agno_rename_http_request_duration_seconds_count"
+IN_FLIGHT = "agno_rename_http_requests_in_flight"
+STORE_ERRORS = "agno_rename_store_errors_total"
+ROUND = 24
+MAX_ROUNDS = 10
+CLIENTS = 8
+SCRAPES = 6
+FAILING_RENAMES = 3
+
+
+def _samples(text: str) -> list[tuple[str, dict[str, str], float]]:
+    return [
+        (sample.name, sample.labels, sample.value)
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    ]
+
+
+def _value(samples: list[tuple[str, dict[str, str], float]], name: str, **labels: str) -> float:
+    """The sum of the samples called `name` whose labels include `labels`."""
+    return sum(
+        value
+        for sample_name, sample_labels, value in samples
+        if sample_name == name and labels.items() <= sample_labels.items()
+    )
+
+
+def _renames_per_worker(directory: Path) -> dict[int, float]:
+    """What each worker process counted itself: its own counter file, read alone."""
+    counted = {}
+    for path in directory.glob("counter_*.db"):
+        merge = MultiProcessCollector.merge
+        families = merge([str(path)], accumulate=True)  # type: ignore[no-untyped-call]
+        samples = [(s.name, s.labels, s.value) for f in families for s in f.samples]
+        pid = int(path.stem.removeprefix("counter_"))
+        counted[pid] = _value(samples, REQUESTS, route=RENAME_ROUTE, status="200")
+    return counted
+
+
+@pytest.fixture
+def two_workers(tmp_path: Path) -> Iterator[tuple[str, str, Path]]:
+    """A real `serve --workers 2` on a seeded SQLite file: (base url, a session id, the
+    database file). Its metrics directory is made under tmp_path (TMPDIR)."""
+    database = tmp_path / "agno.db"
+    sessions_file = tmp_path / "sessions.json"
+    seed(f"sqlite:///{database}", sessions_file)
+    session = json.loads(sessions_file.read_text())["sessions"][0]
+    assert session["type"] == "agent"
+    workdir = tmp_path / "server"
+    workdir.mkdir()
+    with running_server(
+        f"sqlite:///{database}",
+        workdir,
+        token=TOKEN,
+        extra_args=["--workers", "2", "--log-level", "warning"],
+        env={"TMPDIR": str(tmp_path)},
+    ) as server:
+        yield server.base_url, session["session_id"], database
+    assert list(tmp_path.glob("agno-rename-metrics-*")) == [], "serve left its directory"
+
+
+def _rename(base_url: str, session_id: str, number: int) -> int:
+    # A connection of its own per request, so that both workers get some of them.
+    response = httpx.post(
+        f"{base_url}/sessions/{session_id}/rename",
+        json={"session_name": f"Name {number}"},
+        headers={**AUTH, "Connection": "close"},
+        timeout=30,
+    )
+    return response.status_code
+
+
+def _scrape(base_url: str, headers: dict[str, str] | None = None) -> httpx.Response:
+    return httpx.get(
+        f"{base_url}/metrics",
+        headers={**(AUTH if headers is None else headers), "Connection": "close"},
+        timeout=30,
+    )
+
+
+def test_two_workers_add_up_to_every_request(
+    two_workers: tuple[str, str, Path], tmp_path: Path
+) -> None:
+    base_url, session_id, database = two_workers
+    (directory,) = tmp_path.glob("agno-rename-metrics-*")
+    sent = 0
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        for _ in range(MAX_ROUNDS):
+            statuses = list(pool.map(lambda n: _rename(base_url, session_id, n), range(ROUND)))
+            assert statuses == [200] * ROUND
+            sent += ROUND
+            per_worker = _renames_per_worker(directory)
+            if len([count for count in per_worker.values() if count > 0]) >= 2:
+                break
+    per_worker = _renames_per_worker(directory)
+    assert len([c for c in per_worker.values() if c > 0]) == 2, per_worker
+    assert sum(per_worker.values()) == sent
+
+    # Whichever worker answers a scrape, it reports all of them (not about half).
+    for _ in range(SCRAPES):
+        scrape = _scrape(base_url)
+        assert scrape.status_code == 200, scrape.text
+        assert scrape.headers["content-type"].startswith("text/plain")
+        samples = _samples(scrape.text)
+        assert _value(samples, REQUESTS, method="POST", route=RENAME_ROUTE, status="200") == sent
+        assert _value(samples, LATENCY_COUNT, method="POST", route=RENAME_ROUTE) == sent
+        # Nothing else is in flight: only the scrape being answered.
+        assert _value(samples, IN_FLIGHT) == 1
+        assert _value(samples, STORE_ERRORS) == 0
+
+    # The store fails (its table is gone): 500s, counted as store errors.
+    with sqlite3.connect(database) as connection:
+        connection.execute("DROP TABLE agno_sessions")
+    failed = [_rename(base_url, session_id, n) for n in range(FAILING_RENAMES)]
+    assert failed == [500] * FAILING_RENAMES
+    samples = _samples(_scrape(base_url).text)
+    assert _value(samples, STORE_ERRORS) == FAILING_RENAMES
+    assert _value(samples, REQUESTS, route=RENAME_ROUTE, status="500") == FAILING_RENAMES
+    assert _value(samples, REQUESTS, route=RENAME_ROUTE, status="200") == sent
+
+
+def test_a_scrape_without_the_token_is_refused(two_workers: tuple[str, str, Path]) -> None:
+    base_url, _, _ = two_workers
+    for headers in ({}, {"Authorization": "Bearer wrong"}):
+        refused = _scrape(base_url, headers)
+        assert refused.status_code == 401
+        assert refused.headers["www-authenticate"] == "Bearer"
+        assert refused.json()["error_code"] == "UNAUTHENTICATED"
+        assert "agno_rename" not in refused.text
+
+
+def _client(settings: Settings, store: MemoryStore | None = None) -> httpx.AsyncClient:
+    app = create_app(store or MemoryStore(), settings)
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+
+
+@pytest.mark.anyio
+async def test_labels_are_route_templates_and_bounded() -> None:
+    async with _client(Settings(security_key=TOKEN)) as client:
+        for session_id in ("one", "two", "three"):
+            response = await client.post(
+                f"/sessions/{session_id}/rename", json={"session_name": "x"}, headers=AUTH
+            )
+            assert response.status_code == 404
+        assert (await client.get("/nowhere/12345")).status_code == 404
+        assert (await client.request("BREW", "/docs/")).status_code == 405
+        assert (await client.get("/docs/swagger-ui.css")).status_code == 200
+        samples = _samples((await client.get("/metrics", headers=AUTH)).text)
+    labels = {tuple(sorted(found.items())) for name, found, _ in samples if name == REQUESTS}
+    assert labels == {
+        (("method", "POST"), ("route", RENAME_ROUTE), ("status", "404")),
+        (("method", "GET"), ("route", "unmatched"), ("status", "404")),
+        (("method", "other"), ("route", "/docs/"), ("status", "405")),
+        (("method", "GET"), ("route", "/docs/"), ("status", "200")),
+    }
+    assert _value(samples, REQUESTS, route=RENAME_ROUTE) == 3
+
+
+@pytest.mark.anyio
+async def test_metrics_can_be_off_or_open() -> None:
+    async with _client(Settings(security_key=TOKEN, metrics=False)) as client:
+        response = await client.get("/metrics", headers=AUTH)
+        assert response.status_code == 404
+        assert response.json()["error_code"] == "NOT_FOUND"
+    async with _client(Settings(security_key=TOKEN, metrics_require_token=False)) as client:
+        response = await client.get("/metrics")
+        assert response.status_code == 200
+        assert IN_FLIGHT in response.text
+
+
+def _settings(argv: list[str], env: dict[str, str]) -> Settings:
+    return settings_from_arguments(build_parser(env).parse_args(["serve", *argv]), env)
+
+
+def test_settings_defaults_flags_and_environment() -> None:
+    default = _settings([], {})
+    assert (default.metrics, default.metrics_require_token) == (True, True)
+    from_env = _settings([], {"METRICS": "false", "METRICS_REQUIRE_TOKEN": "0"})
+    assert (from_env.metrics, from_env.metrics_require_token) == (False, False)
+    flags_win = _settings(["--metrics", "--metrics-require-token"], {"METRICS": "off"})
+    assert (flags_win.metrics, flags_win.metrics_require_token) == (True, True)
+    assert _settings(["--no-metrics-require-token"], {}).metrics_require_token is False
+    with pytest.raises(SystemExit, match="METRICS must be true or false"):
+        _settings([], {"METRICS": "maybe"})
+
+
+def test_the_multiprocess_directory_must_come_before_prometheus_client() -> None:
+    # This test process has imported prometheus_client (single-process mode) already.
+    environ: dict[str, Any] = {}
+    with (
+        pytest.raises(RuntimeError, match="before its multiprocess directory"),
+        multiprocess_metrics(environ),
+    ):
+        pass
+    assert environ == {}
