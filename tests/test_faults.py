@@ -228,3 +228,29 @@ async def test_the_store_fails_as_a_store_failure_and_reconnects(
         assert await store.count(TABLE) == 1
     finally:
         await store.close()
+
+
+async def test_check_fails_while_postgres_is_stopped_and_passes_when_it_is_back(
+    private_postgres: PostgresServer,
+) -> None:
+    url = private_postgres.create_database()
+    store = await PostgresStore.open(f"{url}?{POOL_TIMEOUT}")
+    try:
+        await store.check()
+        await asyncio.to_thread(private_postgres.stop)
+        try:
+            with pytest.raises(StoreFailure):
+                await store.check()
+        finally:
+            await asyncio.to_thread(private_postgres.start)
+        failures = 0
+        for _ in range(RECOVERY_ATTEMPTS):
+            try:
+                await store.check()
+                break
+            except StoreFailure:
+                failures += 1
+                await asyncio.sleep(RECOVERY_PAUSE_SECONDS)
+        assert failures < RECOVERY_ATTEMPTS
+    finally:
+        await store.close()

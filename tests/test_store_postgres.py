@@ -286,3 +286,27 @@ def test_without_postgresql_its_tests_fail_in_ci_and_skip_elsewhere(
     monkeypatch.setenv("CI", ci)
     with pytest.raises(outcome, match="initdb"):
         next(private_postgres_server())
+
+
+@pytest.mark.anyio
+async def test_check_fails_while_the_database_cannot_be_used_and_passes_once_it_can(
+    postgres_server: PostgresServer,
+) -> None:
+    name = f"late_{uuid.uuid4().hex[:12]}"
+    store = await PostgresStore.open(f"{postgres_server.url(name)}?pool_timeout=1")
+    try:
+        with pytest.raises(StoreFailure):
+            await store.check()
+        with psycopg.connect(postgres_server.url(), autocommit=True) as connection:
+            connection.execute(f"CREATE DATABASE {name}".encode())
+        for _ in range(40):  # the pool retries connecting on its own, with a growing delay
+            try:
+                await store.check()
+                break
+            except StoreFailure:
+                await asyncio.sleep(0.25)
+        await store.check()
+        # Passing created the tables it could not create at open.
+        assert await store.count(TABLE) == 0
+    finally:
+        await store.close()

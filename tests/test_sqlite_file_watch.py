@@ -1,0 +1,148 @@
+"""The SQLite file removed, moved away or replaced under a running server (two worker processes):
+renames answer the documented 500, never 200 into the lost file; nothing creates a new, empty file
+at the path; a restart after the file vanished in use refuses to start on an empty database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.direct_db import SqliteDirect, seed
+from tests.factories import make_session
+from tests.worker_server import WorkerServer
+
+TOKEN = "file-watch-token-0123456789"
+INTERNAL_ERROR_BODY = {"detail": "Internal server error", "error_code": "INTERNAL_SERVER_ERROR"}
+SESSIONS = 4
+# Enough requests that both workers answer some of them (the kernel spreads connections).
+ATTEMPTS = 24
+WORKER_WAIT_ATTEMPTS = 1200  # generous: 60 s on a busy machine
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> SqliteDirect:
+    direct = SqliteDirect(tmp_path / "agno.db")
+    asyncio.run(seed(direct.url, [make_session(session_id=f"w-{n}") for n in range(SESSIONS)]))
+    return direct
+
+
+def _has_open(pid: int, path: Path) -> bool:
+    try:
+        return any(os.readlink(fd) == str(path) for fd in Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return False
+
+
+def _wait_until_every_worker_opened(server: WorkerServer, path: Path) -> None:
+    """Until both workers have the database open: a worker still starting when the file goes
+    would (rightly) refuse to start, and uvicorn then stops the whole server."""
+    for _ in range(WORKER_WAIT_ATTEMPTS):
+        workers = server.worker_pids()
+        if len(workers) == 2 and all(_has_open(pid, path) for pid in workers):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"the workers did not open {path}:\n{server.output()}")
+
+
+@pytest.fixture
+def server(database: SqliteDirect, tmp_path: Path) -> Iterator[WorkerServer]:
+    running = WorkerServer(
+        ["--workers", "2", "--database-url", database.url], TOKEN, tmp_path / "server.log"
+    )
+    running.start()
+    try:
+        _wait_until_every_worker_opened(running, database.path)
+        yield running
+    finally:
+        running.stop()
+
+
+def _renames(server: WorkerServer, name: str) -> list[tuple[int, object]]:
+    answers = []
+    for attempt in range(ATTEMPTS):
+        # A new connection each time, so that both workers are asked.
+        response = httpx.post(
+            f"{server.base_url}/sessions/w-{attempt % SESSIONS}/rename",
+            params={"user_id": "user-1"},
+            headers={**server.headers, "Connection": "close"},
+            json={"session_name": f"{name} {attempt}"},
+            timeout=30,
+        )
+        answers.append((response.status_code, response.json()))
+    return answers
+
+
+def _all_refused(answers: list[tuple[int, object]]) -> bool:
+    return answers == [(500, INTERNAL_ERROR_BODY)] * ATTEMPTS
+
+
+def _remove(path: Path, _aside: Path) -> None:
+    path.unlink()
+
+
+def _move_away(path: Path, aside: Path) -> None:
+    path.rename(aside)
+
+
+def _replace(path: Path, aside: Path) -> None:
+    shutil.copyfile(path, aside)  # a different file (inode) with the same content
+    aside.replace(path)
+
+
+@pytest.mark.parametrize("fault", [_remove, _move_away, _replace], ids=lambda f: f.__name__[1:])
+def test_renames_answer_500_once_the_file_is_gone_or_replaced(
+    database: SqliteDirect,
+    server: WorkerServer,
+    tmp_path: Path,
+    fault: Callable[[Path, Path], None],
+) -> None:
+    assert [status for status, _ in _renames(server, "Before")] == [200] * ATTEMPTS
+    aside = tmp_path / "aside.db"
+    fault(database.path, aside)
+    replaced = database.path.exists()
+    if replaced:
+        names_in_new_file = database.names()
+    assert _all_refused(_renames(server, "After"))
+    assert server.alive() and len(server.worker_pids()) == 2
+    if replaced:
+        assert database.names() == names_in_new_file  # the new file was not written
+    else:
+        assert not database.path.exists()  # and no new, empty file was created at the path
+    assert "was removed or moved away" in server.output() or "replaced" in server.output()
+
+
+def test_a_file_moved_back_serves_again_with_every_commit_kept(
+    database: SqliteDirect, server: WorkerServer, tmp_path: Path
+) -> None:
+    assert {status for status, _ in _renames(server, "Before")} == {200}
+    aside = tmp_path / "aside.db"
+    database.path.rename(aside)
+    assert _all_refused(_renames(server, "Away"))
+    moved = SqliteDirect(aside)
+    assert set(moved.names().values()) <= {f"Before {n}" for n in range(ATTEMPTS)}
+    aside.rename(database.path)
+    answers = _renames(server, "Back")
+    assert [status for status, _ in answers] == [200] * ATTEMPTS
+    assert set(database.names().values()) == {
+        f"Back {n}" for n in range(ATTEMPTS - SESSIONS, ATTEMPTS)
+    }
+
+
+def test_a_restart_after_the_file_vanished_in_use_refuses_to_start_empty(
+    database: SqliteDirect, server: WorkerServer, tmp_path: Path
+) -> None:
+    database.path.unlink()
+    assert _all_refused(_renames(server, "After"))
+    server.stop()
+    restarted = WorkerServer(["--database-url", database.url], TOKEN, tmp_path / "restart.log")
+    with pytest.raises(RuntimeError, match="write-ahead log is still there"):
+        restarted.start()
+    restarted.stop()
+    assert not database.path.exists()
