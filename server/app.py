@@ -89,6 +89,7 @@ def _authenticator(settings: Settings) -> Authenticator:
                 audience=settings.jwt_audience,
                 user_id_claim=settings.jwt_user_id_claim,
                 scopes_claim=settings.jwt_scopes_claim,
+                require_exp=not settings.jwt_allow_no_exp,
             )
         )
     if settings.security_key:

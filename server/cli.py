@@ -176,6 +176,13 @@ def _jwt_arguments(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> N
         default=env.get("JWT_SCOPES_CLAIM", "scopes"),
         help="claim listing the scopes (default scopes) [env JWT_SCOPES_CLAIM]",
     )
+    group.add_argument(
+        "--jwt-allow-no-exp",
+        action="store_true",
+        default=_env_switch(env, "JWT_ALLOW_NO_EXP", default=False),
+        help="accept tokens without `exp`, as AgentOS does; refused by default "
+        "[env JWT_ALLOW_NO_EXP]",
+    )
 
 
 def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
@@ -235,6 +242,7 @@ def settings_from_arguments(args: argparse.Namespace, env: Mapping[str, str]) ->
         jwt_audience=args.jwt_audience or None,
         jwt_user_id_claim=args.jwt_user_id_claim,
         jwt_scopes_claim=args.jwt_scopes_claim,
+        jwt_allow_no_exp=args.jwt_allow_no_exp,
         host=args.host,
         port=args.port,
         workers=args.workers,

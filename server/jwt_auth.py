@@ -60,6 +60,8 @@ def _invalid(detail: str) -> Unauthenticated:
 def _failure_detail(error: Exception) -> str:
     if isinstance(error, jwt.MissingRequiredClaimError) and error.claim == "aud":
         return "Invalid token audience"
+    if isinstance(error, jwt.MissingRequiredClaimError) and error.claim == "exp":
+        return "Token has no expiry (exp)"
     for error_class, message in _FAILURE_MESSAGES:
         if isinstance(error, error_class):
             return message
@@ -77,6 +79,9 @@ class JwtOptions:
     """When set, tokens must carry it in `aud`; when not, `aud` is not checked (as AgentOS)."""
     user_id_claim: str = DEFAULT_USER_ID_CLAIM
     scopes_claim: str = DEFAULT_SCOPES_CLAIM
+    require_exp: bool = True
+    """Refuse tokens without `exp`: one leaked would be valid forever. AgentOS accepts them;
+    False (`--jwt-allow-no-exp`) does too. An `exp` that is present is always verified."""
 
 
 def _algorithm(name: str) -> Any:
@@ -169,6 +174,7 @@ class JwtAuthenticator:
         self._decode_options: Options = {
             "verify_aud": options.audience is not None,
             "enforce_minimum_key_length": True,
+            "require": ["exp"] if options.require_exp else [],
         }
 
     def __call__(self, request: HasHeaders) -> dict[str, Any]:

@@ -36,6 +36,8 @@ class Settings:
     jwt_audience: str | None = None
     jwt_user_id_claim: str = "sub"
     jwt_scopes_claim: str = "scopes"
+    jwt_allow_no_exp: bool = False
+    """Accept JWTs without `exp` (AgentOS does); by default they are refused."""
     host: str = "127.0.0.1"
     port: int = DEFAULT_PORT
     workers: int = 1

@@ -127,3 +127,17 @@ def test_extension_scopes_as_a_space_separated_string(deployments: Deployments) 
     space-separated form, so a token AgentOS accepts is never refused by us."""
     token = _sign(scopes=f"openid {WRITE}")
     assert _statuses(deployments, ALICE, token, "") == (403, 200)
+
+
+def _sign_without_exp(sub: str = ALICE) -> str:
+    values = claims(sub, aud=OS_ID)
+    del values["exp"]
+    return rsa_key(1).sign(values)
+
+
+def test_difference_a_token_without_exp_is_refused_unless_allowed(
+    deployments: Deployments,
+) -> None:
+    """AgentOS accepts a token that never expires; we refuse it by default (401), and accept it
+    with JWT_ALLOW_NO_EXP=true (tests/test_jwt_exp.py)."""
+    assert _statuses(deployments, ALICE, _sign_without_exp(), "") == (200, 401)
