@@ -110,20 +110,30 @@ def decode_json(value: Any) -> Any:
     return value
 
 
-def _readable(column: str, value: Any) -> Any:
-    """The column's decoded value when it has the column's JSON type and can be sent back as it
-    is (orjson writes at most 254 levels of nesting, wrapped once as the answer wraps it); else
-    None: another writer's malformed column reads as absent rather than failing the answer."""
-    if value is None or value is UNREADABLE:
-        return None
+def _of_its_type(column: str, value: Any) -> Any:
+    """The column's decoded value when it has the column's JSON type, else None: another
+    writer's malformed column reads as absent rather than failing the answer."""
     expected = dict if column in _OBJECT_COLUMNS else list
-    if not isinstance(value, expected):
-        return None
+    return value if isinstance(value, expected) else None
+
+
+def _writable(value: Any) -> bool:
+    """orjson can write it back (it writes at most 254 levels of nesting, and reads 1024)."""
     try:
-        orjson.dumps([value])
+        orjson.dumps(value)
     except orjson.JSONEncodeError:
-        return None
-    return value
+        return False
+    return True
+
+
+def _readable_columns(values: dict[str, Any]) -> None:
+    for column in JSON_COLUMNS:
+        values[column] = _of_its_type(column, decode_json(values[column]))
+    # Each column wrapped once more, as the answer nests it; one call for all in the usual case.
+    if not _writable([[values[column]] for column in JSON_COLUMNS]):
+        for column in JSON_COLUMNS:
+            if not _writable([values[column]]):
+                values[column] = None
 
 
 def _text(value: Any) -> str | None:
@@ -146,8 +156,7 @@ def session_from_row(row: Mapping[str, Any] | tuple[Any, ...]) -> StoredSession:
     malformed or of the wrong type reads as absent (None), so shaping an answer from it cannot
     fail after the rename was committed. Only `session_type` must be valid (renames match it)."""
     values = dict(zip(COLUMNS, row, strict=True)) if isinstance(row, tuple) else dict(row)
-    for column in JSON_COLUMNS:
-        values[column] = _readable(column, decode_json(values[column]))
+    _readable_columns(values)
     for column in ("user_id", "agent_id", "team_id", "workflow_id"):
         values[column] = _text(values[column])
     values["session_type"] = SessionType(values["session_type"])
