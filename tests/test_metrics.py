@@ -4,7 +4,10 @@ add up what every worker counted), and in-process for labels and settings."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,7 +20,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from server.app import create_app
 from server.cli import build_parser, settings_from_arguments
-from server.metrics_directory import multiprocess_metrics
+from server.metrics import forget_dead_workers
+from server.metrics_directory import MULTIPROCESS_DIRECTORY_VARIABLE, multiprocess_metrics
 from server.settings import Settings
 from store.memory import MemoryStore
 from tests.conftest import AUTH, TOKEN
@@ -220,3 +224,27 @@ def test_the_multiprocess_directory_must_come_before_prometheus_client() -> None
     ):
         pass
     assert environ == {}
+
+
+def test_a_dead_workers_in_flight_count_is_dropped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """uvicorn replaces a worker that died (SIGKILL, out of memory): the new one drops the dead
+    one's in-flight gauge file, whose count would otherwise stay in the sum for ever."""
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    dead_pid = int(finished.stdout)
+    live_pid = os.getpid()
+    for pid in (dead_pid, live_pid):
+        (tmp_path / f"gauge_livesum_{pid}.db").write_bytes(b"")
+    (tmp_path / f"counter_{dead_pid}.db").write_bytes(b"")
+    monkeypatch.setenv(MULTIPROCESS_DIRECTORY_VARIABLE, str(tmp_path))
+    forget_dead_workers()
+    # Its counts stay (they happened); only its live gauge goes.
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f"counter_{dead_pid}.db", f"gauge_livesum_{live_pid}.db"]
+    )
