@@ -48,7 +48,9 @@ def prepare_path(path: Path) -> Path:
     if path.exists():
         return path
     leftovers = [str(path) + suffix for suffix in _LEFTOVER_SUFFIXES]
-    if any(os.path.exists(leftover) for leftover in leftovers):
+    # Checked again after the leftovers: another worker process starting at the same time may
+    # have just created the file, then its log (SQLite creates them in that order).
+    if any(os.path.exists(leftover) for leftover in leftovers) and not path.exists():
         raise StoreFailure(
             f"SQLite database {path} is missing but its write-ahead log is still there: the "
             "file was removed or moved while in use; restore it (or remove the -wal and -shm "

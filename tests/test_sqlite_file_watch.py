@@ -146,3 +146,24 @@ def test_a_restart_after_the_file_vanished_in_use_refuses_to_start_empty(
         restarted.start()
     restarted.stop()
     assert not database.path.exists()
+
+
+def test_serve_creates_a_missing_database_and_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "agno.db"
+    created = WorkerServer(
+        ["--workers", "2", "--database-url", f"sqlite:///{path}"], TOKEN, tmp_path / "new.log"
+    )
+    created.start()
+    try:
+        _wait_until_every_worker_opened(created, path)
+        response = httpx.post(
+            f"{created.base_url}/sessions/none/rename",
+            headers=created.headers,
+            json={"session_name": "x"},
+            timeout=30,
+        )
+        assert response.status_code == 404
+    finally:
+        created.stop()
+    assert path.exists()
+    assert f"SQLite database {path} does not exist: creating a new, empty one" in created.output()
