@@ -20,11 +20,8 @@ NOT_READY_DETAIL = "A configured database cannot be used"
 
 def readiness_endpoint(databases: Databases) -> Callable[[Request], Awaitable[Response]]:
     async def ready(_request: Request) -> Response:
-        # Until store.catalog.Databases.check lands (another piece of work), ready means started.
-        check = getattr(databases, "check", None)
         try:
-            if check is not None:
-                await check()
+            await databases.check()
         except StoreFailure as failure:
             # Which database and why go to the log; the answer names neither.
             logger.warning("not ready: %s", failure)

@@ -5,18 +5,28 @@ redirects, malformed requests, clients that go away, and secrets on command line
 from __future__ import annotations
 
 import json
+import os
 import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 
 from server.http_protocol import WRITTEN_FOR_UVICORN
 from tests.direct_db import SqliteDirect
-from tests.server_process import RunningServer, running_server, seed
+from tests.postgres_server import shared_postgres_server
+from tests.server_process import (
+    BIN,
+    RunningServer,
+    free_port,
+    running_process,
+    running_server,
+    seed,
+)
 
 TOKEN = "hostile-token-0123456789"
 HEAD_TIMEOUT = 2.0  # seconds; short so the tests do not wait long
@@ -388,3 +398,73 @@ def test_a_client_that_leaves_mid_body_is_logged_as_such_and_nothing_is_written(
     assert not any("internal error" in m for m in messages), messages
     assert not any("exception" in line for line in lines), lines
     assert target.stored_name() == before
+
+
+# 7. Secrets never on a command line -------------------------------------------------------------
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # ended meanwhile
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, pending = [], [pid]
+    while pending:
+        for child in children.get(pending.pop(), []):
+            found.append(child)
+            pending.append(child)
+    return found
+
+
+def test_workers_get_the_token_and_database_password_through_the_environment(
+    tmp_path: Path,
+) -> None:
+    password = "pw-never-in-ps-4711"
+    url = shared_postgres_server().create_database()
+    url_with_password = url.replace("postgres@", f"postgres:{password}@", 1)
+    assert password in url_with_password
+    port = free_port()
+    command = [str(BIN / "agno-rename"), "serve", "--port", str(port), "--workers", "2"]
+    environment = {
+        **os.environ,
+        "OS_SECURITY_KEY": TOKEN,
+        "DATABASE_URL": url_with_password,  # as `make run` passes it: not as a flag
+    }
+    with running_process(command, tmp_path / "workers.log", environment, port) as (_, process):
+        processes = [process.pid, *_descendants(process.pid)]
+        command_lines = {
+            pid: Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ") for pid in processes
+        }
+        workers = [pid for pid, line in command_lines.items() if b"multiprocessing" in line]
+        assert len(workers) >= 2, command_lines  # the workers are there, and were looked at
+        for pid, line in command_lines.items():
+            assert TOKEN.encode() not in line, (pid, line)
+            assert password.encode() not in line, (pid, line)
+        answer = httpx.post(
+            f"http://127.0.0.1:{port}/sessions/unknown/rename",
+            json={"session_name": "x"},
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        )
+        assert answer.status_code == 404  # the workers have the token and the database
+
+
+def test_limit_flags_and_their_defaults() -> None:
+    from server.cli import build_parser, settings_from_arguments
+
+    defaults = settings_from_arguments(build_parser({}).parse_args(["serve"]), {})
+    assert (defaults.max_head_bytes, defaults.head_timeout_seconds) == (64 * 1024, 20.0)
+    assert defaults.max_body_bytes == 1024 * 1024
+    flags = ["serve", "--max-head-bytes", "1000", "--head-timeout", "3.5"]
+    flags += ["--max-body-bytes", "2000"]
+    given = settings_from_arguments(build_parser({}).parse_args(flags), {})
+    assert (given.max_head_bytes, given.head_timeout_seconds, given.max_body_bytes) == (
+        1000,
+        3.5,
+        2000,
+    )
+    environment = {"MAX_HEAD_BYTES": "10", "HEAD_TIMEOUT_SECONDS": "1", "MAX_BODY_BYTES": "20"}
+    from_env = settings_from_arguments(build_parser(environment).parse_args(["serve"]), {})
+    assert (from_env.max_head_bytes, from_env.head_timeout_seconds) == (10, 1.0)
+    assert from_env.max_body_bytes == 20
