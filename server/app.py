@@ -24,6 +24,7 @@ from starlette.responses import Response
 
 from handlers.sessions import rename_session
 from server.auth import StaticKeyAuthenticator
+from server.body_limit import BodyLimit
 from server.content_type import DefaultJsonContentType
 from server.docs import DOCS_PATH, SwaggerUI
 from server.errors import handle_error
@@ -38,6 +39,8 @@ from server.metrics import (
 )
 from server.operation import DirectArgumentsApi
 from server.operation import middlewares as connexion_middlewares
+from server.readiness import readiness_endpoint
+from server.routing import NoSlashRedirects
 from server.settings import Settings
 from server.spec import connexion_document, load_document
 from server.validation import CachedJSONBodyValidator, CachedParameterValidator
@@ -158,8 +161,13 @@ def create_app(
         )
     app.add_middleware(RequestIdMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(DefaultJsonContentType, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    app.add_middleware(
+        BodyLimit, position=MiddlewarePosition.BEFORE_EXCEPTION, limit=settings.max_body_bytes
+    )
+    app.add_middleware(NoSlashRedirects, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_url_rule("/openapi.json", "openapi", _serve_document, methods=["GET"])
     app.add_url_rule("/health", "health", _health, methods=["GET"])
+    app.add_url_rule("/ready", "ready", readiness_endpoint(databases), methods=["GET"])
     app.add_middleware(SwaggerUI, position=MiddlewarePosition.BEFORE_ROUTING)
     if metrics is not None:
         authenticate = authenticator if settings.metrics_require_token else None

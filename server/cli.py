@@ -18,6 +18,9 @@ from domain.session import StoredSession
 from server.settings import (
     DEFAULT_DATABASE_URL,
     DEFAULT_DB_ID,
+    DEFAULT_HEAD_TIMEOUT_SECONDS,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_HEAD_BYTES,
     DEFAULT_PORT,
     DEFAULT_SESSION_TABLE,
     DatabaseConfig,
@@ -185,6 +188,32 @@ def _jwt_arguments(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> N
     )
 
 
+def _limit_arguments(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
+    """What a client can make the server hold before (and while) it is authenticated."""
+    group = parser.add_argument_group("limits")
+    group.add_argument(
+        "--max-head-bytes",
+        type=int,
+        default=int(env.get("MAX_HEAD_BYTES", DEFAULT_MAX_HEAD_BYTES)),
+        help=f"request line + headers of one request; over it 431 and the connection closed "
+        f"(default {DEFAULT_MAX_HEAD_BYTES}) [env MAX_HEAD_BYTES]",
+    )
+    group.add_argument(
+        "--head-timeout",
+        type=float,
+        default=float(env.get("HEAD_TIMEOUT_SECONDS", DEFAULT_HEAD_TIMEOUT_SECONDS)),
+        help=f"seconds for a request's line + headers to arrive; over it 408 and the connection "
+        f"closed (default {DEFAULT_HEAD_TIMEOUT_SECONDS:g}) [env HEAD_TIMEOUT_SECONDS]",
+    )
+    group.add_argument(
+        "--max-body-bytes",
+        type=int,
+        default=int(env.get("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)),
+        help=f"request body; over it 413, unread (default {DEFAULT_MAX_BODY_BYTES}) "
+        f"[env MAX_BODY_BYTES]",
+    )
+
+
 def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="agno-rename", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -211,6 +240,7 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
         choices=["debug", "info", "warning", "error"],
         help="[env LOG_LEVEL]",
     )
+    _limit_arguments(serve, env)
     serve.add_argument(
         "--validate-responses",
         action="store_true",
@@ -248,6 +278,9 @@ def settings_from_arguments(args: argparse.Namespace, env: Mapping[str, str]) ->
         workers=args.workers,
         log_level=args.log_level,
         validate_responses=args.validate_responses,
+        max_head_bytes=args.max_head_bytes,
+        head_timeout_seconds=args.head_timeout,
+        max_body_bytes=args.max_body_bytes,
         metrics=args.metrics,
         metrics_require_token=args.metrics_require_token,
     )
@@ -288,6 +321,7 @@ def _serve(settings: Settings, sessions_file: Path | None) -> None:
 
     from server.asgi import SETTINGS_ENVIRONMENT_VARIABLE
     from server.logs import configure_logging
+    from server.uvicorn_options import uvicorn_options
 
     if not settings.security_key and not settings.jwt_enabled:
         key = secrets.token_urlsafe(24)
@@ -295,19 +329,10 @@ def _serve(settings: Settings, sessions_file: Path | None) -> None:
         example = _first_listed_session(sessions_file) if sessions_file else None
         print(startup_banner(f"http://{settings.host}:{settings.port}", key, example), flush=True)
     configure_logging(settings.log_level)
+    # Workers (uvicorn's spawned processes) read the settings, secrets included, from the
+    # environment, never from their command line (which anyone on the machine can read in `ps`).
     os.environ[SETTINGS_ENVIRONMENT_VARIABLE] = settings.to_json()
-    uvicorn.run(
-        "server.asgi:app_from_environment",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        log_level=settings.log_level,
-        log_config=None,
-        access_log=False,  # RequestIdMiddleware writes the access log, with request ids
-        lifespan="on",
-        server_header=False,
-    )
+    uvicorn.run(**uvicorn_options("server.asgi:app_from_environment", settings))
 
 
 async def seed_store(args: argparse.Namespace, env: Mapping[str, str]) -> list[StoredSession]:

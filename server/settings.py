@@ -10,6 +10,9 @@ DEFAULT_PORT = 7777
 DEFAULT_DATABASE_URL = "sqlite:///data/agno.db"
 DEFAULT_DB_ID = "default"
 DEFAULT_SESSION_TABLE = "agno_sessions"
+DEFAULT_MAX_HEAD_BYTES = 64 * 1024
+DEFAULT_HEAD_TIMEOUT_SECONDS = 20.0
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +47,13 @@ class Settings:
     log_level: str = "info"
     validate_responses: bool = False
     """Check every answer against the document (on in tests; off by default: it costs time)."""
+    # Limits on what a client can make the server hold (server/http_protocol.py, body_limit.py).
+    max_head_bytes: int = DEFAULT_MAX_HEAD_BYTES
+    """Request line + headers of one request; over it: 431 and the connection closed."""
+    head_timeout_seconds: float = DEFAULT_HEAD_TIMEOUT_SECONDS
+    """Time for a request's line + headers to arrive; over it: 408 and the connection closed."""
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    """A request body over it: 413, without reading it."""
     metrics: bool = True
     """Serve Prometheus metrics at /metrics (server/metrics.py)."""
     metrics_require_token: bool = True
