@@ -55,7 +55,11 @@ logger = logging.getLogger("server.http")
 
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
     """Built by uvicorn for each connection; the limits come bound in with functools.partial
-    (see server/hosting.py), so worker processes receive them with the pickled config."""
+    (see server/uvicorn_options.py), so worker processes receive them with the pickled config.
+
+    The time limit costs one clock read per request: each connection has one timer, which checks
+    when the head in progress began and sleeps again until its deadline (a timer armed and
+    cancelled per request cost ~5 us a request)."""
 
     def __init__(
         self,
@@ -71,19 +75,24 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._max_head_bytes = max_head_bytes
         self._head_timeout = head_timeout
         self._awaiting_head = True
-        self._head_bytes = 0
-        self._head_timer: asyncio.TimerHandle | None = None
+        self._head_began: float | None = None  # loop time; None: no head in progress
+        self._head_bytes = 0  # whole reads counted while the head is incomplete
+        self._head_bound = 0  # bytes received for this head, up to the read that ended it
+        self._head_started = False  # a byte of the head in progress arrived
         self._message_ended = False
-        self._head_started = False
         self._refused = False
+        self._head_timer: asyncio.TimerHandle | None = None
 
     # asyncio.Protocol ---------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._arm_head_timer()
+        self._head_began = self.loop.time()  # a connection that sends nothing is a slow head
+        self._head_timer = self.loop.call_later(self._head_timeout, self._check_head_time)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._cancel_head_timer()
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -91,8 +100,9 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             return
         if self._awaiting_head:
             self._head_started = True
-            if self._head_timer is None:
-                self._arm_head_timer()
+            if self._head_began is None:
+                self._head_began = self.loop.time()
+            self._head_bound = self._head_bytes + len(data)
         self._message_ended = False
         super().data_received(data)
         if self.transport.is_closing() or not self._awaiting_head or self._message_ended:
@@ -101,33 +111,20 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         if self._head_bytes > self._max_head_bytes:
             self._refuse_large_head()
 
-    def _head_size(self) -> int:
-        """The head as sent: `METHOD URL HTTP/1.1` and `name: value` lines, CRLF each."""
-        method = self.parser.get_method()
-        lines = len(method) + 1 + len(self.url) + len(" HTTP/1.1\r\n") + 2
-        return lines + sum(len(name) + len(value) + 4 for name, value in self.headers)
-
-    def _refuse_large_head(self) -> None:
-        logger.warning(
-            "request head over %d bytes from %s: refused",
-            self._max_head_bytes,
-            _peer(self.client),
-        )
-        self._refuse(RequestHeadTooLarge(self._max_head_bytes))
-
     # httptools parser callbacks ------------------------------------------------------------------
     def on_headers_complete(self) -> None:
         if self._refused:
             return
         self._awaiting_head = False
-        self._cancel_head_timer()
-        if self._head_size() > self._max_head_bytes:
+        self._head_began = None
+        # The head is at most what arrived for it: measured only when that could be too much.
+        if self._head_bound > self._max_head_bytes and self._head_size() > self._max_head_bytes:
             self._refuse_large_head()
             return
         super().on_headers_complete()
 
     def on_body(self, body: bytes) -> None:
-        if not self._refused:
+        if not self._refused:  # a refused request has no cycle to take its body
             super().on_body(body)
 
     def on_message_complete(self) -> None:
@@ -144,21 +141,36 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._refuse(MalformedRequest())
 
     # ---------------------------------------------------------------------------------------------
-    def _arm_head_timer(self) -> None:
-        self._cancel_head_timer()
-        self._head_timer = self.loop.call_later(self._head_timeout, self._head_timed_out)
+    def _head_size(self) -> int:
+        """The head as sent: `METHOD URL HTTP/1.1` and `name: value` lines, CRLF each."""
+        method = self.parser.get_method()
+        lines = len(method) + 1 + len(self.url) + len(" HTTP/1.1\r\n") + 2
+        return lines + sum(len(name) + len(value) + 4 for name, value in self.headers)
 
-    def _cancel_head_timer(self) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
+    def _refuse_large_head(self) -> None:
+        logger.warning(
+            "request head over %d bytes from %s: refused",
+            self._max_head_bytes,
+            _peer(self.client),
+        )
+        self._refuse(RequestHeadTooLarge(self._max_head_bytes))
 
-    def _head_timed_out(self) -> None:
+    def _check_head_time(self) -> None:
         self._head_timer = None
-        if self.transport.is_closing() or not self._awaiting_head:
+        if self.transport.is_closing():
             return
-        if self.cycle is not None and not self.cycle.response_complete:
-            return  # a pipelined head behind a request still being answered: uvicorn's turn
+        began = self._head_began
+        remaining = (
+            self._head_timeout if began is None else began + self._head_timeout - self.loop.time()
+        )
+        busy = self.cycle is not None and not self.cycle.response_complete
+        if remaining > 0 or busy:
+            # No head in progress, time left, or a pipelined head behind a request still being
+            # answered (its time keeps counting): look again later.
+            self._head_timer = self.loop.call_later(
+                max(remaining, 0.1) if not busy else self._head_timeout, self._check_head_time
+            )
+            return
         logger.info(
             "request head not complete within %g s from %s: connection closed",
             self._head_timeout,
