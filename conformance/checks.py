@@ -96,8 +96,18 @@ def chat_history_preserved(before: Body, after: Body) -> None:
     raise Violation(expected, f"chat_history with {_message_count(new)}: {_short(new)}")
 
 
+def _same_moment(left: object, right: object) -> bool:
+    """Timestamps are equal when they name the same instant, however they are written."""
+    if _same(left, right):
+        return True
+    old, new = _instant(left), _instant(right)
+    if old is None or new is None or (old.tzinfo is None) != (new.tzinfo is None):
+        return False
+    return old == new
+
+
 def created_at_preserved(before: Body, after: Body) -> None:
-    if before.get("created_at") != after.get("created_at"):
+    if not _same_moment(before.get("created_at"), after.get("created_at")):
         raise Violation(
             f"created_at unchanged by a rename ({_short(before.get('created_at'))})",
             f"created_at {_short(after.get('created_at'))}",
@@ -187,7 +197,11 @@ def changed_fields(
 ) -> list[str]:
     old, new = _comparable(before, skip), _comparable(after, skip)
     keys = old.keys() & new.keys() if common_only else old.keys() | new.keys()
-    return sorted(k for k in keys if not _same(old.get(k, _ABSENT), new.get(k, _ABSENT)))
+    return sorted(k for k in keys if not _same_field(k, old.get(k, _ABSENT), new.get(k, _ABSENT)))
+
+
+def _same_field(key: str, left: object, right: object) -> bool:
+    return _same_moment(left, right) if key.endswith("_at") else _same(left, right)
 
 
 def _describe_changes(before: Body, after: Body, fields: list[str]) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from conformance import checks
 from conformance.checks import Body
 from conformance.probe import NO_BODY, Answer, Probe
-from conformance.readback import checkpoint
+from conformance.readback import baseline, checkpoint
 from conformance.sessions import SESSION_TYPES, KnownSession
 from conformance.tracking import ADVANCE_AFTER_SECONDS
 
@@ -33,8 +33,9 @@ INVALID_TYPES = ("bogus", "", "Agent", "TEAM", "Workflow", "agent ")
 """Outside the enum: other cases and padding of the valid values included."""
 
 # Upper bounds of what the scenarios below send (the run's request bound adds them up).
-INVARIANT_REQUESTS_PER_TYPE = 2 + 1 + 3 + 3 + 3 + 1 + 1
-"""Two renames, a read, other types (and none), other owners, near-miss ids, a read, a rename."""
+INVARIANT_REQUESTS_PER_TYPE = 1 + 2 + 1 + 3 + 3 + 3 + 1 + 1
+"""A read, two renames, a read, other types (and none), other owners, near-miss ids, a read, a
+rename."""
 NOT_FOUND_REQUESTS = 1
 VALIDATION_REQUESTS = len(INVALID_TYPES) + 2 + 2 + len(WRONG_TYPED_BODIES) + 1
 UNUSUAL_PARAMETER_REQUESTS = 5
@@ -115,8 +116,10 @@ def _wait_for_a_later_second(probe: Probe, session: KnownSession) -> None:
 
 
 def rename_invariants(probe: Probe, session: KnownSession, *, wait: bool) -> None:
-    """Two renames (compared), a read back, requests that must be refused (another type,
-    another owner, near misses of the id), a read back, then a third rename (compared)."""
+    """A read (when the target offers it), two renames (each compared with what came before),
+    a read back, requests that must be refused (another type, another owner, near misses of the
+    id), a read back, then a third rename (compared)."""
+    baseline(probe, session)
     for label in ("first", "second"):
         name = fresh_name(f"{session.type} {label}")
         answer = rename(probe, session, name, f"rename a known {session.type} session ({label})")

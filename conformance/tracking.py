@@ -44,6 +44,8 @@ class Ledger:
     """Requests about this session since `body` that were (or should have been) refused."""
     stamps: list[tuple[float, Body]] = field(default_factory=list)
     """(when the answer arrived, its body) of recent renames, for the updated_at advance."""
+    from_read: bool = False
+    """`body` was read with GET /sessions/{id} (another endpoint: compare the fields both have)."""
 
     def note_refusal(self, request: str) -> None:
         if len(self.refused) < REFUSALS_KEPT:
@@ -113,12 +115,16 @@ class Tracker:
             return
         self._compare(ledger, answer, body, sent_at)
         ledger.body = body
+        ledger.from_read = False
         ledger.name = sent_name(answer.case.body)
         ledger.refused.clear()
         ledger.stamps = [*ledger.stamps[-(STAMPS_KEPT - 1) :], (received_at, body)]
 
     def _compare(self, ledger: Ledger, answer: Answer, body: Body, sent_at: float) -> None:
         previous = ledger.body
+        if previous is not None and ledger.from_read:
+            previous = {key: value for key, value in previous.items() if key in body}
+            body = {key: value for key, value in body.items() if key in previous}
         if previous is not None:
             if ledger.refused:
                 self._verify(

@@ -132,3 +132,96 @@ def test_reports_survive_names_utf8_cannot_carry(tmp_path: Path) -> None:
     write_junit(result, tmp_path / "r.xml")
     failure = ET.parse(tmp_path / "r.xml").getroot().find("testsuite/testcase/failure")
     assert failure is not None and "bad \\ud800 name\\x01" in str(failure.text)
+
+
+WORKFLOW_BODY = {
+    "session_id": "w1",
+    "session_name": "Flow",
+    "session_state": {"step": 1},
+    "session_data": {"session_name": "Flow", "session_state": {"step": 1}},
+    "metadata": {"a": 1},
+    "created_at": "2026-01-01T00:00:00Z",
+    "updated_at": "2026-01-02T00:00:00Z",
+}
+
+
+def test_a_rename_may_change_the_name_and_updated_at_only() -> None:
+    renamed = {
+        **WORKFLOW_BODY,
+        "session_name": "New",
+        "session_data": {"session_name": "New", "session_state": {"step": 1}},
+        "updated_at": "2026-01-03T00:00:00Z",
+        "created_at": "2026-01-01T00:00:00+00:00",  # the same instant, written otherwise
+    }
+    checks.fields_preserved(WORKFLOW_BODY, renamed)
+    checks.unchanged_after_refusals(WORKFLOW_BODY, renamed, ("a refusal",))
+    with pytest.raises(Violation) as reset:
+        checks.fields_preserved(WORKFLOW_BODY, {**renamed, "session_state": {}})
+    assert "session_state" in str(reset.value.got)
+    with pytest.raises(Violation) as data:
+        checks.fields_preserved(WORKFLOW_BODY, {**renamed, "session_data": {"session_name": "N"}})
+    assert "session_data" in str(data.value.got)
+    with pytest.raises(Violation) as dropped:
+        checks.fields_preserved(
+            WORKFLOW_BODY, {k: v for k, v in renamed.items() if k != "metadata"}
+        )
+    assert "<absent>" in str(dropped.value.got)
+    # JSON true is not 1.
+    with pytest.raises(Violation):
+        checks.fields_preserved({**WORKFLOW_BODY, "metadata": {"a": True}}, renamed)
+    with pytest.raises(Violation, match="refused requests \\(rename as team\\)"):
+        checks.unchanged_after_refusals(
+            WORKFLOW_BODY, {**renamed, "metadata": None}, ("rename as team",)
+        )
+
+
+def test_chat_history_is_compared_message_by_message() -> None:
+    history = [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]
+    before = {**AGENT_BODY, "chat_history": history}
+    checks.chat_history_preserved(before, {**before, "chat_history": [dict(m) for m in history]})
+    changed = [history[0], {"role": "assistant"}]
+    with pytest.raises(Violation) as one:
+        checks.chat_history_preserved(before, {**before, "chat_history": changed})
+    assert str(one.value.got).startswith("message 1 differs")
+    with pytest.raises(Violation) as reordered:
+        checks.chat_history_preserved(before, {**before, "chat_history": history[::-1]})
+    assert str(reordered.value.got).startswith("message 0 differs")
+
+
+def test_body_complete_wants_every_field_of_the_type() -> None:
+    full = {name: None for name in SHAPES["team"].properties}
+    checks.body_complete({**full, "session_id": "t", "session_name": "n"}, "team", SHAPES["team"])
+    with pytest.raises(Violation) as missing:
+        checks.body_complete({"session_id": "t", "session_name": "n"}, "team", SHAPES["team"])
+    assert "chat_history" in str(missing.value.got) and "team_id" in str(missing.value.got)
+
+
+def test_updated_at_must_advance_after_a_second() -> None:
+    later = {**AGENT_BODY, "updated_at": "2026-01-02T00:00:01Z"}
+    checks.updated_at_advanced(AGENT_BODY, later, 1.1)
+    with pytest.raises(Violation, match="later than"):
+        checks.updated_at_advanced(AGENT_BODY, AGENT_BODY, 1.1)
+    with pytest.raises(Violation, match="set to the time of the rename"):
+        checks.updated_at_advanced(AGENT_BODY, {**AGENT_BODY, "updated_at": None}, 1.1)
+
+
+def test_a_read_shows_what_was_answered() -> None:
+    answered = {**WORKFLOW_BODY, "session_name": "New"}
+    # A read may carry other fields (another endpoint); the shared ones must agree.
+    checks.stored_as_answered({**answered, "runs": []}, "New", answered, ())
+    with pytest.raises(Violation, match="the name last answered"):
+        checks.stored_as_answered({**answered, "session_name": "new"}, "New", answered, ())
+    with pytest.raises(Violation, match="after refused requests"):
+        checks.stored_as_answered({**answered, "session_name": "X"}, "New", answered, ("r",))
+    with pytest.raises(Violation) as changed:
+        checks.stored_as_answered({**answered, "metadata": {}}, "New", answered, ())
+    assert "metadata" in str(changed.value.got)
+
+
+def test_other_methods_want_405_with_allow() -> None:
+    checks.allows_post(405, "POST")
+    checks.allows_post(405, "GET, POST")
+    with pytest.raises(Violation, match="405"):
+        checks.allows_post(404, None)
+    with pytest.raises(Violation, match="Allow header"):
+        checks.allows_post(405, None)

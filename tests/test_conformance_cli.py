@@ -121,3 +121,92 @@ def test_wait_helper_waits_for_an_answer_or_gives_up() -> None:
         server.shutdown()
         server.server_close()
     assert wait_main([]) == 2
+
+
+# Runs the command line with one third-party module hidden, as after `pip install` without it.
+HIDDEN_MODULE = """
+import sys
+sys.modules[sys.argv.pop(1)] = None  # `import X` now raises ModuleNotFoundError
+from conformance.cli import main
+sys.exit(main())
+"""
+
+
+@pytest.mark.parametrize("module", ["schemathesis", "hypothesis", "requests", "yaml"])
+def test_missing_dependency_is_exit_2_with_the_install_command(
+    sessions_file: Path, module: str
+) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            HIDDEN_MODULE,
+            module,
+            "run",
+            "--base-url",
+            url,
+            "--token",
+            "t",
+            "--sessions",
+            str(sessions_file),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert_usage_error(completed, f"missing dependency '{module}'")
+    assert "pip install agno-rename-conformance" in completed.stderr
+    assert len(completed.stderr.strip().splitlines()) == 1
+    # Options are still judged first: a bad command line is a usage error, whatever is installed.
+    bad_option = subprocess.run(
+        [sys.executable, "-c", HIDDEN_MODULE, module, "run", "--no-such-option"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert_usage_error(bad_option, "the following arguments are required")
+
+
+def test_unwritable_report_and_non_utf8_sessions_file_are_exit_2(
+    tmp_path: Path, sessions_file: Path
+) -> None:
+    latin1 = tmp_path / "latin1.json"
+    latin1.write_bytes(
+        '{"sessions": [{"session_id": "caf\u00e9", "type": "agent"}]}'.encode("latin-1")
+    )
+    assert_usage_error(
+        conformance(
+            "run", "--base-url", "http://127.0.0.1:1", "--token", "t", "--sessions", str(latin1)
+        ),
+        "is not UTF-8 text",
+    )
+    # A reachable target (a bare HTTP server answering 501), a report path that cannot be written.
+    import http.server
+    import threading
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    try:
+        completed = conformance(
+            "run",
+            "--base-url",
+            f"http://127.0.0.1:{server.server_address[1]}",
+            "--token",
+            "t",
+            "--sessions",
+            str(sessions_file),
+            "--max-examples",
+            "0",
+            "--report-json",
+            str(blocker / "report.json"),
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert_usage_error(completed, "cannot write report")

@@ -1,6 +1,6 @@
 """Proof that the conformance suite catches real defects: each broken server variant (one defect
 each, tests/apps/defective_server.py) makes it exit 1 naming the right check; the correct variant
-passes every check."""
+passes every check, and so do correct servers that differ where the document allows it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from conformance.catalog import CHECKS
 from conformance.cli import main
-from tests.apps.defective_server import DEFECTS
+from tests.apps.defective_server import DEFECTS, LEGITIMATE_VARIANTS
 from tests.apps.servers import Target, defective_servers
 
 TOKEN = "defect-token-7f3a"
@@ -48,12 +48,52 @@ REQUIRED_CHECK_FOR_DEFECT = {
     "crashes_on_db_id": "not_a_server_error",
     "accepts_unencodable_names": "name_round_trip",
     "strips_nul": "name_round_trip",
+    # What a rename changes.
+    "omits_null_fields": "body_complete",
+    "rename_resets_state": "fields_preserved",
+    "session_data_replaced": "fields_preserved",
+    "history_fields_dropped": "chat_history_preserved",
+    "updated_at_frozen": "updated_at_advances",
+    "writes_before_scoping": "refused_requests_write_nothing",
+    "refused_wipes_history": "refused_requests_write_nothing",
+    "writes_before_name_check": "refused_requests_write_nothing",
+    "stores_trimmed_echoes_sent": "persisted_on_read",
+    # Identity and parameters.
+    "ids_case_insensitive": "session_id_exact",
+    "id_prefix_match": "session_id_exact",
+    "user_case_insensitive": "user_scoping",
+    "empty_user_is_any": "user_scoping",
+    "no_type_matches_any": "type_scoping",
+    "type_case_insensitive": "invalid_type_422",
+    "empty_type_is_agent": "invalid_type_422",
+    "db_id_ignored": "unknown_db_id_404",
+    # Credentials.
+    "token_startswith": "token_exact",
+    "token_contained": "token_exact",
+    "token_prefix_ok": "token_exact",
+    "token_case_insensitive": "token_exact",
+    "bearer_case_sensitive": "bearer_case_insensitive",
+    # Media types and methods.
+    "accepts_form": "non_json_media_refused",
+    "ignores_content_type": "non_json_media_refused",
+    "exact_content_type": "json_media_types_accepted",
+    "no_allow_header": "method_not_allowed",
+    # Names.
+    "strips_names": "name_round_trip",
+    "nfc_names": "name_round_trip",
+    "nfkc_names": "name_round_trip",
+    "lowercases_names": "name_round_trip",
+    "truncates_names": "name_round_trip",
+    "rejects_same_name": "same_name_accepted",
+    "unique_names": "shared_name_accepted",
 }
 RECOMMENDED_CHECK_FOR_DEFECT = {
     "validates_before_auth": "auth_before_validation",
     "accepts_blank_names": "blank_name_rejected",
     "no_error_code": "error_code_present",
     "no_name_rules": "status_400_observed",
+    "ascii_blank_only": "unicode_blank_rejected",
+    "table_without_db_id_ok": "table_requires_db_id",
 }
 
 
@@ -102,6 +142,21 @@ def test_correct_variant_passes_every_check(
     assert report["conformant"] is True and report["warned_checks"] == []
     assert {c["name"] for c in report["checks"]} == set(CHECKS)  # type: ignore[union-attr]
     assert "Result: CONFORMANT" in out
+
+
+@pytest.mark.parametrize("variant", sorted(LEGITIMATE_VARIANTS))
+def test_legitimate_variations_pass_strictly(
+    servers: Target, tmp_path: Path, capsys: pytest.CaptureFixture[str], variant: str
+) -> None:
+    exit_code, _, report = run_suite(servers, variant, tmp_path, "--strict")
+    out = capsys.readouterr().out
+    assert exit_code == 0, out
+    assert report["failed_checks"] == [] and report["warned_checks"] == []
+    assert report["requests_sent"] <= report["request_bound"]  # type: ignore[operator]
+    read_back = "persisted_on_read" in {c["name"] for c in report["checks"]}  # type: ignore[attr-defined]
+    assert read_back is (variant != "ok_no_read")
+    if variant == "ok_no_read":
+        assert any("no GET /sessions/{session_id}" in n for n in report["notes"]), out  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("defect", sorted(REQUIRED_CHECK_FOR_DEFECT))

@@ -14,6 +14,8 @@ import copy
 import json
 import re
 import time
+import unicodedata
+import urllib.parse
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -55,12 +57,65 @@ DEFECTS: dict[str, str] = {
     "team_sessions_missing": "team sessions are never found",
     "no_name_rules": "accepts and stores every string as a name, never answers 400 (recommended)",
     "lenient_body": "a JSON body without a string session_name renames to 'Untitled'",
+    # What a rename changes.
+    "omits_null_fields": "200 bodies leave out fields whose value is null",
+    "rename_resets_state": "a rename resets session_state to {}",
+    "session_data_replaced": "a rename replaces session_data with {session_name} only",
+    "history_fields_dropped": "a rename drops created_at from every chat_history message",
+    "updated_at_frozen": "a rename leaves updated_at as it was",
+    "writes_before_scoping": "renames by id alone, then answers 404 for another type or user",
+    "refused_wipes_history": "a rename refused for another type or user still drops the runs",
+    "writes_before_name_check": "stores an invalid name, then answers 400",
+    "stores_trimmed_echoes_sent": "echoes the name sent but stores it trimmed",
+    # Identity and parameters.
+    "ids_case_insensitive": "session ids compared case-insensitively",
+    "id_prefix_match": "a session found by any prefix of its id (startswith)",
+    "user_case_insensitive": "user_id compared case-insensitively",
+    "empty_user_is_any": "an empty user_id means any user",
+    "no_type_matches_any": "without type, a session of any type is found",
+    "type_case_insensitive": "type compared case-insensitively",
+    "empty_type_is_agent": "an empty type means agent",
+    "db_id_ignored": "any db_id names the one database",
+    # Credentials.
+    "token_startswith": "accepts any Authorization header starting with 'Bearer <token>'",
+    "token_contained": "accepts any Authorization header containing the token",
+    "token_prefix_ok": "accepts a token that is a prefix of the real one",
+    "token_case_insensitive": "compares the token case-insensitively",
+    "bearer_case_sensitive": "accepts only 'Bearer' written with a capital B",
+    # Media types and methods.
+    "accepts_form": "accepts form-encoded bodies",
+    "ignores_content_type": "parses the body as JSON whatever its Content-Type",
+    "exact_content_type": "accepts only a Content-Type of exactly application/json",
+    "no_allow_header": "405 without an Allow header",
+    # Names.
+    "strips_names": "stores and echoes names trimmed",
+    "nfc_names": "stores and echoes names NFC-normalised",
+    "nfkc_names": "stores and echoes names NFKC-normalised",
+    "lowercases_names": "stores and echoes names in lower case",
+    "truncates_names": "cuts names to 100 characters",
+    "rejects_same_name": "refuses to rename a session to the name it has (400)",
+    "unique_names": "refuses a name another session of the user has (400)",
+    # Recommended.
+    "ascii_blank_only": "judges blank names by ASCII whitespace only (recommended Unicode)",
+    "table_without_db_id_ok": "accepts table without db_id (recommended 400)",
 }
+
+LEGITIMATE_VARIANTS: dict[str, str] = {
+    "ok_no_read": "no GET /sessions/{id} (the suite cannot read sessions back)",
+    "ok_long_names": "accepts names of any length",
+    "ok_lookup_first": "looks the session up before judging the name (404 before 400)",
+    "ok_precise_times": "timestamps with microseconds and a +00:00 offset",
+    "ok_refuses_padded": "refuses names with leading or trailing whitespace (400)",
+    "ok_short_names": "refuses names longer than 64 characters (400)",
+}
+"""Correct servers that differ where the document allows it: the suite must pass them."""
 
 SESSION_TYPES = ("agent", "team", "workflow")
 USERS = ("alice@example.com", "bob@example.com")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+NAME_LIMIT = 255
+_REFUSED = "__refused__"
 
 
 def listed_sessions() -> list[dict[str, Any]]:
@@ -84,15 +139,22 @@ def _stored(listed: dict[str, Any], number: int) -> dict[str, Any]:
         "created_at": created,
         "updated_at": created + 60,
         "history": history,
+        "state": {"step": number, "cart": ["tea"]},
+        "metadata": {"source": "seed", "number": number},
+        "summary": {"summary": "A greeting.", "topics": ["hello"]},
+        "metrics": {"input_tokens": 10 + number, "output_tokens": 5, "total_tokens": 15 + number},
+        "extra_data": {"session_metrics": {"total_tokens": 15 + number}},
     }
 
 
-def _timestamp(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _timestamp(epoch: float, precise: bool) -> str:
+    moment = datetime.fromtimestamp(epoch, tz=UTC)
+    return moment.isoformat() if precise else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _precise_timestamp(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, tz=UTC).isoformat()
+def _normalized_media_type(request: Request) -> str | None:
+    value = request.headers.get("content-type")
+    return None if value is None else value.split(";")[0].strip().lower()
 
 
 @dataclass
@@ -123,46 +185,118 @@ class Variant:
 
     def detail(self, stored: dict[str, Any], asked_type: str) -> dict[str, Any]:
         shape = "agent" if self.has("agent_body_for_all") else asked_type
+        precise = self.has("ok_precise_times")
         body: dict[str, Any] = {
             "session_id": stored["session_id"] + ("-other" if self.has("wrong_id_echoed") else ""),
             "session_name": stored["name"],
             "user_id": stored["user_id"],
-            "session_state": {},
-            "metadata": None,
+            "session_state": copy.deepcopy(stored["state"]),
+            "metadata": copy.deepcopy(stored["metadata"]),
             "created_at": stored["created_at_text"]
             if "created_at_text" in stored
-            else _timestamp(stored["created_at"]),
-            "updated_at": _timestamp(stored["updated_at"]),
+            else _timestamp(stored["created_at"], precise),
+            "updated_at": _timestamp(stored["updated_at"], precise),
         }
         if shape == "workflow":
-            return {
-                **body,
-                "workflow_id": "wf",
-                "workflow_name": "Flow",
-                "session_data": None,
-                "workflow_data": None,
+            data = stored.get("session_data_override") or {
+                "session_name": stored["name"],
+                "session_state": copy.deepcopy(stored["state"]),
+                **copy.deepcopy(stored["extra_data"]),
             }
-        body.update(
-            session_summary=None,
-            total_tokens=None,
-            metrics=None,
-            chat_history=copy.deepcopy(stored["history"]),
-        )
-        if shape == "team":
-            return {**body, "team_id": "team", "team_data": None}
-        return {
-            **body,
-            "agent_session_id": body["session_id"],
-            "agent_id": "agent",
-            "agent_data": None,
-        }
+            body.update(
+                workflow_id="wf",
+                workflow_name=None,
+                session_data=data,
+                workflow_data={"name": "Flow"},
+            )
+        else:
+            body.update(
+                session_summary=copy.deepcopy(stored["summary"]),
+                total_tokens=stored["metrics"]["total_tokens"],
+                metrics=copy.deepcopy(stored["metrics"]),
+                chat_history=copy.deepcopy(stored["history"]),
+            )
+            if shape == "team":
+                body.update(team_id="team", team_data=None)
+            else:
+                body.update(agent_session_id=body["session_id"], agent_id="agent", agent_data=None)
+        if self.has("omits_null_fields"):
+            body = {key: value for key, value in body.items() if value is not None}
+        return body
+
+    def json_answer(self, body: dict[str, Any], status: int = 200) -> Response:
+        # Encoded by hand so that a name UTF-8 cannot carry fails here, as it would in a real
+        # server writing it out.
+        # (With no name rules, ASCII escapes keep every name, lone surrogates included, intact.)
+        content = json.dumps(body, ensure_ascii=self.has("no_name_rules")).encode("utf-8")
+        return Response(content, status_code=status, media_type="application/json")
+
+    # Credentials -----------------------------------------------------------------------------
+    def authorized(self, request: Request) -> bool:
+        if self.has("ignores_auth"):
+            return True
+        header = request.headers.get("authorization", "")
+        if self.has("token_startswith"):
+            return header.startswith(f"Bearer {self.token}")
+        if self.has("token_contained"):
+            return self.token in header
+        scheme, _, given = header.partition(" ")
+        if scheme != "Bearer" and (self.has("bearer_case_sensitive") or scheme.lower() != "bearer"):
+            return False
+        if self.has("token_prefix_ok"):
+            return bool(given) and self.token.startswith(given)
+        if self.has("token_case_insensitive"):
+            return given.lower() == self.token.lower()
+        return given == self.token
+
+    def unauthorized(self, request: Request) -> Response:
+        header = request.headers.get("authorization")
+        bearer = header is not None and header.lower().startswith("bearer ")
+        return self.error(401, "Invalid token" if bearer else "Missing token", "UNAUTHENTICATED")
+
+    # Finding a session ----------------------------------------------------------------------
+    def lookup(self, session_id: str, asked_type: str | None, user_id: str | None) -> Any:
+        """The stored session the request names, or None."""
+        stored = self.sessions.get(session_id)
+        if stored is None and self.has("ids_case_insensitive"):
+            stored = next(
+                (s for k, s in self.sessions.items() if k.lower() == session_id.lower()), None
+            )
+        if stored is None and self.has("id_prefix_match") and session_id:
+            stored = next((s for k, s in self.sessions.items() if k.startswith(session_id)), None)
+        if stored is None:
+            return None
+        if self.has("team_sessions_missing") and stored["type"] == "team":
+            return None
+        if asked_type is None:
+            asked_type = None if self.has("no_type_matches_any") else "agent"
+        if asked_type is not None and stored["type"] != asked_type and not self.has("ignores_type"):
+            return None
+        if user_id is None or self.has("ignores_user"):
+            return stored
+        if user_id == "" and self.has("empty_user_is_any"):
+            return stored
+        owner = stored["user_id"] or ""
+        if self.has("user_case_insensitive"):
+            return stored if owner.lower() == user_id.lower() else None
+        return stored if owner == user_id else None
+
+    def asked_type(self, request: Request) -> str | Response | None:
+        value = request.query_params.get("type")
+        if value is None:
+            return None
+        if self.has("type_case_insensitive"):
+            value = value.lower()
+        if value == "" and self.has("empty_type_is_agent"):
+            value = "agent"
+        if value in SESSION_TYPES:
+            return value
+        if self.has("unknown_type_is_agent"):
+            return "agent"
+        status = 400 if self.has("invalid_type_400") else 422
+        return self.error(status, "type must be agent, team or workflow", "VALIDATION_ERROR")
 
     # The operation ---------------------------------------------------------------------------
-    def authorized(self, request: Request) -> bool:
-        return self.has("ignores_auth") or request.headers.get("authorization") == (
-            f"Bearer {self.token}"
-        )
-
     async def rename(self, request: Request) -> Response:
         session_id = request.path_params["session_id"]
         if self.has("auth_after_lookup") and session_id not in self.sessions:
@@ -172,24 +306,16 @@ class Variant:
             if isinstance(parsed, Response):
                 return parsed
         if not self.authorized(request):
-            header = request.headers.get("authorization")
-            detail = "Invalid token" if header and header.startswith("Bearer ") else "Missing token"
-            return self.error(401, detail, "UNAUTHENTICATED")
+            return self.unauthorized(request)
         query = request.query_params
         for key in ("type", "user_id", "db_id", "table"):
             if len(query.getlist(key)) > 1:
                 return self.error(422, f"{key} given more than once", "VALIDATION_ERROR")
         if "db_id" in query and self.has("crashes_on_db_id"):
             raise RuntimeError("db_id handling is broken")
-        asked_type = query.get("type", "agent")
-        if asked_type not in SESSION_TYPES:
-            if self.has("unknown_type_is_agent"):
-                asked_type = "agent"
-            else:
-                status = 400 if self.has("invalid_type_400") else 422
-                return self.error(
-                    status, "type must be agent, team or workflow", "VALIDATION_ERROR"
-                )
+        asked = self.asked_type(request)
+        if isinstance(asked, Response):
+            return asked
         parsed = await self.parse_body(request)
         if isinstance(parsed, Response):
             return parsed
@@ -198,59 +324,101 @@ class Variant:
             raise RuntimeError("non-ASCII name")
         if self.has("rejects_non_ascii_422") and not name.isascii():
             return self.error(422, "names must be ASCII", "VALIDATION_ERROR")
-        problem = self.name_problem(name)
-        if problem:
-            return self.error(400, f"Invalid session name: {problem}", "BAD_REQUEST")
-        if query.get("db_id", "default") != "default" or query.get("table", "agno_sessions") != (
-            "agno_sessions"
-        ):
-            return self.error(404, "No such database or table", "NOT_FOUND")
-        stored = self.sessions.get(session_id)
-        found = (
-            stored is not None
-            and not (self.has("team_sessions_missing") and stored["type"] == "team")
-            and (self.has("ignores_type") or stored["type"] == asked_type)
-            and (self.has("ignores_user") or query.get("user_id") in (None, stored["user_id"]))
-        )
-        if not found or stored is None:
-            if self.has("unknown_id_400") and stored is None:
-                return self.error(400, "No such session", "BAD_REQUEST")
+        stored = self.lookup(session_id, asked, query.get("user_id"))
+        if self.has("ok_lookup_first") and stored is None:
             return self.error(404, "Session not found", "NOT_FOUND")
-        return self.apply(stored, name, asked_type)
+        problem = self.name_problem(name, stored)
+        if problem:
+            if self.has("writes_before_name_check") and stored is not None:
+                stored["name"] = name
+            return self.error(400, f"Invalid session name: {problem}", "BAD_REQUEST")
+        if "table" in query and "db_id" not in query and not self.has("table_without_db_id_ok"):
+            return self.error(400, "table needs db_id", "BAD_REQUEST")
+        db_id = "default" if self.has("db_id_ignored") else query.get("db_id", "default")
+        if db_id != "default" or query.get("table", "agno_sessions") != "agno_sessions":
+            return self.error(404, "No such database or table", "NOT_FOUND")
+        if stored is None:
+            return self.not_found(session_id, name)
+        return self.apply(stored, name, asked or "agent")
+
+    def not_found(self, session_id: str, name: str) -> Response:
+        unscoped = self.sessions.get(session_id)
+        if unscoped is not None and self.has("writes_before_scoping"):
+            unscoped["name"] = name  # UPDATE ... WHERE session_id = ? (no type, no user)
+        if unscoped is not None and self.has("refused_wipes_history"):
+            unscoped["history"] = []  # a read-modify-write of the row it then refused
+        if self.has("unknown_id_400") and unscoped is None:
+            return self.error(400, "No such session", "BAD_REQUEST")
+        return self.error(404, "Session not found", "NOT_FOUND")
 
     def apply(self, stored: dict[str, Any], name: str, asked_type: str) -> Response:
         before = self.detail(stored, asked_type)
-        stored["name"] = name.replace("\x00", "") if self.has("strips_nul") else name
+        stored["name"] = self.kept_name(name)
         now = time.time()
         if self.has("updated_at_backwards"):
             stored["updated_at"] = stored["updated_at"] - 3600
-        else:
-            stored["updated_at"] = max(int(now), stored["updated_at"])
+        elif not self.has("updated_at_frozen"):
+            stored["updated_at"] = max(
+                now if self.has("ok_precise_times") else int(now), stored["updated_at"]
+            )
         if self.has("resets_created_at"):
-            stored["created_at_text"] = _precise_timestamp(now)
+            stored["created_at_text"] = datetime.fromtimestamp(now, tz=UTC).isoformat()
+        if self.has("rename_resets_state"):
+            stored["state"] = {}
+        if self.has("session_data_replaced"):
+            stored["session_data_override"] = {"session_name": stored["name"]}
+        if self.has("history_fields_dropped"):
+            stored["history"] = [
+                {k: v for k, v in m.items() if k != "created_at"} for m in stored["history"]
+            ]
         body = before if self.has("stale_name_echoed") else self.detail(stored, asked_type)
+        if self.has("stores_trimmed_echoes_sent"):
+            body["session_name"] = name
+            if "session_data" in body:
+                body["session_data"]["session_name"] = name
         if self.has("loses_chat_history"):
             # Like a read-modify-write that cannot parse the runs back: the answer is built from
             # what was read, the row is written without them.
             stored["history"] = []
         if self.has("stale_name_echoed"):
-            body["updated_at"] = _timestamp(stored["updated_at"])
-        # Encoded by hand so that a name UTF-8 cannot carry fails here, as it would in a real
-        # server writing it out.
-        # (With no name rules, ASCII escapes keep every name, lone surrogates included, intact.)
-        content = json.dumps(body, ensure_ascii=self.has("no_name_rules")).encode("utf-8")
-        return Response(
-            content,
-            status_code=201 if self.has("success_201") else 200,
-            media_type="application/json",
-        )
+            body["updated_at"] = _timestamp(stored["updated_at"], False)
+        response = self.json_answer(body)
+        if self.has("success_201"):
+            response.status_code = 201
+        return response
+
+    def kept_name(self, name: str) -> str:
+        """The name as this variant stores it (the correct one: exactly as sent)."""
+        if self.has("strips_nul"):
+            return name.replace("\x00", "")
+        if self.has("strips_names") or self.has("stores_trimmed_echoes_sent"):
+            return name.strip()
+        if self.has("nfc_names"):
+            return unicodedata.normalize("NFC", name)
+        if self.has("nfkc_names"):
+            return unicodedata.normalize("NFKC", name)
+        if self.has("lowercases_names"):
+            return name.lower()
+        if self.has("truncates_names"):
+            return name[:100]
+        return name
 
     async def parse_body(self, request: Request) -> str | Response:
         status = 400 if self.has("invalid_body_400") else 422
-        content_type = request.headers.get("content-type", "")
-        if content_type.split(";")[0].strip().lower() != "application/json":
-            return self.error(status, "Content-Type must be application/json", "VALIDATION_ERROR")
         raw = await request.body()
+        media_type = _normalized_media_type(request)
+        if self.has("exact_content_type"):
+            acceptable = request.headers.get("content-type") == "application/json"
+        elif self.has("ignores_content_type"):
+            acceptable = True
+        else:
+            acceptable = media_type in (None, "application/json")
+        if self.has("accepts_form") and media_type == "application/x-www-form-urlencoded":
+            form = urllib.parse.parse_qs(raw.decode("utf-8", "replace"))
+            raw = json.dumps({"session_name": form.get("session_name", [""])[0]}).encode()
+            acceptable = True
+        if not acceptable:
+            return self.error(status, "Content-Type must be application/json", "VALIDATION_ERROR")
         try:
             body = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
@@ -264,35 +432,79 @@ class Variant:
         name: str = body["session_name"]
         return name
 
-    def name_problem(self, name: str) -> str | None:
+    def name_problem(self, name: str, stored: dict[str, Any] | None) -> str | None:
         if self.has("no_name_rules"):
             return None
-        if not name.strip():
+        blank = not name.strip(" \t\r\n\f\v") if self.has("ascii_blank_only") else not name.strip()
+        if blank:
             return None if self.has("accepts_blank_names") else "empty"
-        if len(name) > 255:
-            return "longer than 255 characters"
+        if self.has("ok_refuses_padded") and name != name.strip():
+            return "leading or trailing whitespace"
+        limit = 64 if self.has("ok_short_names") else NAME_LIMIT
+        if len(name) > limit and not self.has("ok_long_names"):
+            return f"longer than {limit} characters"
         if _CONTROL.search(name.replace("\x00", "") if self.has("strips_nul") else name):
             return "control characters"
         if _SURROGATE.search(name) and not self.has("accepts_unencodable_names"):
             return "lone surrogates"
+        if stored is not None and self.has("rejects_same_name") and stored["name"] == name:
+            return "the session already has this name"
+        if stored is not None and self.has("unique_names"):
+            taken = any(
+                s["name"] == name and s["user_id"] == stored["user_id"] and s is not stored
+                for s in self.sessions.values()
+            )
+            if taken:
+                return "another session already has this name"
         return None
+
+    # AgentOS's GET /sessions/{session_id} -------------------------------------------------
+    async def read(self, request: Request) -> Response:
+        if not self.authorized(request):
+            return self.unauthorized(request)
+        asked = self.asked_type(request)
+        if isinstance(asked, Response):
+            return asked
+        stored = self.lookup(
+            request.path_params["session_id"], asked, request.query_params.get("user_id")
+        )
+        if stored is None:
+            return self.error(404, "Session not found", "NOT_FOUND")
+        return self.json_answer(self.detail(stored, asked or "agent"))
 
 
 def create_app(token: str) -> Starlette:
     variants: dict[str, Variant] = {}
 
-    async def rename(request: Request) -> Response:
+    def variant(request: Request) -> Variant | None:
         defect = request.path_params["defect"]
-        if defect not in DEFECTS:
+        if defect not in DEFECTS and defect not in LEGITIMATE_VARIANTS:
+            return None
+        return variants.setdefault(defect, Variant(defect, token))
+
+    async def guarded(request: Request, action: str) -> Response:
+        chosen = variant(request)
+        if chosen is None:
             return JSONResponse({"detail": "unknown defect"}, status_code=404)
-        variant = variants.setdefault(defect, Variant(defect, token))
         try:
-            return await variant.rename(request)
+            return await (chosen.rename(request) if action == "rename" else chosen.read(request))
         except Exception:
             return JSONResponse(
                 {"detail": "Internal server error", "error_code": "INTERNAL_SERVER_ERROR"},
                 status_code=500,
             )
+
+    async def rename(request: Request) -> Response:
+        if request.method == "POST":
+            return await guarded(request, "rename")
+        # Other methods on the path: 405, with Allow unless that is the defect.
+        allow = {} if request.path_params["defect"] == "no_allow_header" else {"Allow": "POST"}
+        return JSONResponse({"detail": "Method Not Allowed"}, status_code=405, headers=allow)
+
+    async def read(request: Request) -> Response:
+        if request.path_params["defect"] == "ok_no_read":
+            return JSONResponse({"detail": "Not Found"}, status_code=404)
+        return await guarded(request, "read")
 
     async def health(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -300,7 +512,12 @@ def create_app(token: str) -> Starlette:
     return Starlette(
         routes=[
             Route("/health", health),
-            Route("/{defect}/sessions/{session_id:path}/rename", rename, methods=["POST"]),
+            Route(
+                "/{defect}/sessions/{session_id:path}/rename",
+                rename,
+                methods=["POST", "GET", "PUT", "PATCH", "DELETE"],
+            ),
+            Route("/{defect}/sessions/{session_id}", read, methods=["GET"]),
         ]
     )
 
