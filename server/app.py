@@ -178,7 +178,9 @@ def create_app(
 
 
 def _route_templates() -> RouteTemplates:
-    own = ("/openapi.json", "/openapi-3.0.json", "/openapi-3.0.yaml", "/health", METRICS_PATH)
+    own = (
+        "/openapi.json", "/openapi-3.0.json", "/openapi-3.0.yaml", "/health", "/ready", METRICS_PATH
+    )  # fmt: skip
     return RouteTemplates([*load_document()["paths"], *own, DOCS_PATH], [DOCS_PATH + "/"])
 
 
