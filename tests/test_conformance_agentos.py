@@ -2,7 +2,9 @@
 
 AgentOS departs from its own document (../shared/reference/agno-session-storage.md); a suite that
 passed it would not be doing its job. It must exit 1 and name at least: the 422 `detail` list,
-the missing `error_code`, the wrong `type` answered 200, and unstorable names accepted.
+the missing `error_code`, the wrong `type` answered 200 (and the runs it then loses), a JSON body
+without Content-Type refused, and unstorable names accepted. AgentOS offers
+`GET /sessions/{id}`, so the suite reads sessions back, and what it reads agrees with the renames.
 """
 
 from __future__ import annotations
@@ -74,9 +76,35 @@ def test_suite_names_agentos_deviations(
     # A name it cannot store (a lone surrogate) is accepted, then it fails with 500.
     assert "name_round_trip" in failed and "not_a_server_error" in failed
     assert any("surrogate" in f["request"] for f in findings(report, "name_round_trip"))
+    # Renamed under another type, the session loses its runs: the next read and rename show it.
+    assert "refused_requests_write_nothing" in failed
+    lost = findings(report, "refused_requests_write_nothing")
+    assert any("chat_history" in f["got"] and "type=" in f["expected"] for f in lost)
+    # A JSON body without Content-Type is refused (FastAPI reads no body at all).
+    assert "json_media_types_accepted" in failed
+    assert any(f["got"].startswith("422") for f in findings(report, "json_media_types_accepted"))
+    # It offers GET /sessions/{id}: sessions are read back, and the reads agree with the renames.
+    assert "persisted_on_read" not in failed | warned
+    persisted = next(c for c in report["checks"] if c["name"] == "persisted_on_read")
+    assert persisted["passed"] > 0
+    # What it does right is not held against it.
+    for check in (
+        "token_exact",
+        "bearer_case_insensitive",
+        "session_id_exact",
+        "user_scoping",
+        "method_not_allowed",
+        "non_json_media_refused",
+        "fields_preserved",
+        "updated_at_advances",
+        "same_name_accepted",
+        "shared_name_accepted",
+    ):
+        assert check not in failed, check
     for check in ("response_schema_conformance", "type_scoping", "name_round_trip"):
         assert f"FAIL  {check}" in out
     assert "WARN  error_code_present" in out
+    assert report["requests_sent"] <= report["request_bound"]
 
 
 def test_strict_mode_turns_agentos_warnings_into_failures(
@@ -87,5 +115,10 @@ def test_strict_mode_turns_agentos_warnings_into_failures(
     capsys.readouterr()
     report = json.loads(report_path.read_text())
     assert exit_code == 1
-    assert {"error_code_present", "blank_name_rejected"} <= set(report["failed_checks"])
+    assert {
+        "error_code_present",
+        "blank_name_rejected",
+        "unicode_blank_rejected",
+        "auth_before_validation",
+    } <= set(report["failed_checks"])
     assert report["warned_checks"] == []

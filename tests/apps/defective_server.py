@@ -55,7 +55,7 @@ DEFECTS: dict[str, str] = {
     "rejects_non_ascii_422": "schema-valid non-ASCII names answer 422",
     "unknown_type_is_agent": "any unknown type is treated as agent",
     "team_sessions_missing": "team sessions are never found",
-    "no_name_rules": "accepts and stores every string as a name, never answers 400 (recommended)",
+    "no_name_rules": "accepts every string as a name (and table without db_id): never a 400",
     "lenient_body": "a JSON body without a string session_name renames to 'Untitled'",
     # What a rename changes.
     "omits_null_fields": "200 bodies leave out fields whose value is null",
@@ -332,7 +332,8 @@ class Variant:
             if self.has("writes_before_name_check") and stored is not None:
                 stored["name"] = name
             return self.error(400, f"Invalid session name: {problem}", "BAD_REQUEST")
-        if "table" in query and "db_id" not in query and not self.has("table_without_db_id_ok"):
+        lenient = self.has("table_without_db_id_ok") or self.has("no_name_rules")
+        if "table" in query and "db_id" not in query and not lenient:
             return self.error(400, "table needs db_id", "BAD_REQUEST")
         db_id = "default" if self.has("db_id_ignored") else query.get("db_id", "default")
         if db_id != "default" or query.get("table", "agno_sessions") != "agno_sessions":
