@@ -98,7 +98,7 @@ _CHECKS = (
     CheckInfo(
         "user_scoping",
         "required",
-        "a known id asked for by another user_id, the owner's in another case, or '' -> 404",
+        "a known id asked for by another user_id, the owner's in another case, '' or 'null' -> 404",
     ),
     CheckInfo(
         "invalid_type_422",

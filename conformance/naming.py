@@ -52,16 +52,20 @@ NAMES: tuple[NameCase, ...] = (
 )
 
 
-MAX_REQUESTS = 3 + 2 * len(NAMES) + sum(case.follow_up for case in NAMES)
-"""Same and shared names; each unusual name with a read, and a follow-up rename where asked."""
+MAX_REQUESTS = 4 + 2 * len(NAMES) + sum(case.follow_up for case in NAMES)
+"""Same and shared names (two partners); each unusual name with a read, and a follow-up rename
+where asked."""
 
 
-def _partner(session: KnownSession, sessions: tuple[KnownSession, ...]) -> KnownSession | None:
-    """Another listed session, as close as possible (same owner and type first): the likeliest
-    to collide with a uniqueness rule on names."""
+def _partners(session: KnownSession, sessions: tuple[KnownSession, ...]) -> list[KnownSession]:
+    """Other listed sessions likeliest to collide with a uniqueness rule on names: the closest of
+    the same owner, and the closest of the same type (one session when it is both)."""
     others = [s for s in sessions if s.session_id != session.session_id]
-    ranked = sorted(others, key=lambda s: (s.user_id != session.user_id, s.type != session.type))
-    return ranked[0] if ranked else None
+    if not others:
+        return []
+    same_owner = min(others, key=lambda s: (s.user_id != session.user_id, s.type != session.type))
+    same_type = min(others, key=lambda s: (s.type != session.type, s.user_id != session.user_id))
+    return [same_owner] if same_owner == same_type else [same_owner, same_type]
 
 
 def same_and_shared_names(
@@ -72,14 +76,20 @@ def same_and_shared_names(
     expect_success(probe, first, session, name)
     again = rename(probe, session, name, "rename a session to the name it has now")
     expect_success(probe, again, session, name, check="same_name_accepted")
-    partner = _partner(session, sessions)
-    if partner is None:
+    partners = _partners(session, sessions)
+    if not partners:
         probe.result.notes.append(
             "only one session listed: two sessions sharing a name was not checked"
         )
-        return
-    shared = rename(probe, partner, name, "rename a second session to the first one's name")
-    expect_success(probe, shared, partner, name, check="shared_name_accepted")
+    for partner in partners:
+        relation = "the same owner" if partner.user_id == session.user_id else "another owner"
+        shared = rename(
+            probe,
+            partner,
+            name,
+            f"rename a {partner.type} session of {relation} to a {session.type} session's name",
+        )
+        expect_success(probe, shared, partner, name, check="shared_name_accepted")
 
 
 def unusual_names(probe: Probe, session: KnownSession) -> None:

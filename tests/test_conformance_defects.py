@@ -63,6 +63,7 @@ REQUIRED_CHECK_FOR_DEFECT = {
     "id_prefix_match": "session_id_exact",
     "user_case_insensitive": "user_scoping",
     "empty_user_is_any": "user_scoping",
+    "null_user_is_any": "user_scoping",
     "no_type_matches_any": "type_scoping",
     "type_case_insensitive": "invalid_type_422",
     "empty_type_is_agent": "invalid_type_422",
@@ -86,6 +87,7 @@ REQUIRED_CHECK_FOR_DEFECT = {
     "truncates_names": "name_round_trip",
     "rejects_same_name": "same_name_accepted",
     "unique_names": "shared_name_accepted",
+    "unique_names_per_type": "shared_name_accepted",
 }
 RECOMMENDED_CHECK_FOR_DEFECT = {
     "validates_before_auth": "auth_before_validation",

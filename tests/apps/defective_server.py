@@ -72,6 +72,7 @@ DEFECTS: dict[str, str] = {
     "id_prefix_match": "a session found by any prefix of its id (startswith)",
     "user_case_insensitive": "user_id compared case-insensitively",
     "empty_user_is_any": "an empty user_id means any user",
+    "null_user_is_any": "user_id=null is read as no user_id (any user)",
     "no_type_matches_any": "without type, a session of any type is found",
     "type_case_insensitive": "type compared case-insensitively",
     "empty_type_is_agent": "an empty type means agent",
@@ -95,6 +96,7 @@ DEFECTS: dict[str, str] = {
     "truncates_names": "cuts names to 100 characters",
     "rejects_same_name": "refuses to rename a session to the name it has (400)",
     "unique_names": "refuses a name another session of the user has (400)",
+    "unique_names_per_type": "refuses a name another session of the same type has (400)",
     # Recommended.
     "ascii_blank_only": "judges blank names by ASCII whitespace only (recommended Unicode)",
     "table_without_db_id_ok": "accepts table without db_id (recommended 400)",
@@ -275,6 +277,8 @@ class Variant:
         if user_id is None or self.has("ignores_user"):
             return stored
         if user_id == "" and self.has("empty_user_is_any"):
+            return stored
+        if user_id == "null" and self.has("null_user_is_any"):
             return stored
         owner = stored["user_id"] or ""
         if self.has("user_case_insensitive"):
@@ -457,6 +461,13 @@ class Variant:
             )
             if taken:
                 return "another session already has this name"
+        if stored is not None and self.has("unique_names_per_type"):
+            taken = any(
+                s["name"] == name and s["type"] == stored["type"] and s is not stored
+                for s in self.sessions.values()
+            )
+            if taken:
+                return "another session of this type already has this name"
         return None
 
     # AgentOS's GET /sessions/{session_id} -------------------------------------------------
