@@ -20,7 +20,13 @@ from pathlib import Path
 
 from benchmarks.machine import describe
 from benchmarks.run import AGNO_PER_TYPE, FULL, Plan, Run, log
-from benchmarks.table import AGNO_DATA, combined_ratio, combined_requests_per_second, worst_p99
+from benchmarks.table import (
+    AGNO_DATA,
+    combined_cpu_us,
+    combined_ratio,
+    combined_requests_per_second,
+    worst_p99,
+)
 from benchmarks.table import render_table as render
 
 MINIMAL = "minimal"
@@ -52,6 +58,11 @@ def _summary(run: Run, names: list[str], with_minimal: bool) -> list[str]:
         to_minimal = combined_ratio(run.rows, name, MINIMAL) if with_minimal else None
         if to_minimal is not None:
             parts.append(f"{to_minimal:.2f}x minimal work")
+        cpu, base_cpu = combined_cpu_us(run.rows, name), combined_cpu_us(run.rows, baseline)
+        if cpu is not None:
+            parts.append(f"server CPU {cpu:,.0f} us/request")
+            if name != baseline and base_cpu:
+                parts.append(f"{cpu / base_cpu - 1:+.1%} CPU per request vs {baseline}")
         lines.append(", ".join(parts))
     return lines
 

@@ -91,3 +91,33 @@ def start_server(
     server = ServerProcess(process, port, log_path)
     server.wait_ready()
     return server
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found += [int(child) for child in task.read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def _own_cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # utime and stime (fields 14 and 15 of proc(5), here after the command name), all threads.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, every thread) used so far by `pid` and its live descendants:
+    the server and its uvicorn workers. Linux only (/proc)."""
+    total, pending = 0.0, [pid]
+    while pending:
+        current = pending.pop()
+        total += _own_cpu_seconds(current)
+        pending += _children(current)
+    return total

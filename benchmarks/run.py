@@ -30,7 +30,7 @@ from benchmarks.agno_data import (
 )
 from benchmarks.load import run_wrk
 from benchmarks.machine import describe
-from benchmarks.processes import ServerProcess, free_port, start_server
+from benchmarks.processes import ServerProcess, free_port, start_server, tree_cpu_seconds
 from benchmarks.seeding import seed_postgres, seed_sqlite
 from benchmarks.sessions import write_id_file
 from benchmarks.table import (
@@ -266,6 +266,7 @@ class Run:
                     seconds=self.plan.warmup_seconds,
                     connections=connections,
                 )
+                cpu_before = tree_cpu_seconds(process.process.pid)
                 result = run_wrk(
                     process.base_url,
                     ids,
@@ -273,13 +274,15 @@ class Run:
                     seconds=self.plan.measure_seconds,
                     connections=connections,
                 )
+                cpu = tree_cpu_seconds(process.process.pid) - cpu_before
         except (RuntimeError, OSError, ValueError, subprocess.SubprocessError) as failure:
             # One broken row must not cost the whole table; the row says what went wrong.
             log(f"  failed: {failure}")
             note = f"failed: {str(failure).splitlines()[0][:70]}"
             self.add(dataclasses.replace(row, note=note))
             return
-        self.add(dataclasses.replace(row, result=result))
+        cpu_us = 1e6 * cpu / result.requests if result.requests else None
+        self.add(dataclasses.replace(row, result=result, cpu_us_per_request=cpu_us))
 
     def add(self, row: Measurement) -> None:
         self.rows.append(row)
@@ -288,7 +291,8 @@ class Run:
             ceiling, minimal = ratio_to_ceiling(row, self.rows), ratio_to_minimal(row, self.rows)
             log(
                 f"  {result.requests_per_second:,.0f} req/s, p50 {result.p50_ms:.2f} ms, "
-                f"p99 {result.p99_ms:.2f} ms, {result.errors} errors"
+                f"p99 {result.p99_ms:.2f} ms, {result.errors} errors, "
+                f"server CPU {row.cpu_us_per_request or 0:,.0f} us/request"
                 + ("" if ceiling is None else f", {ceiling:.2f} of the ceiling")
                 + ("" if minimal is None else f", {minimal:.2f} of minimal work")
             )

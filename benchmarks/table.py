@@ -10,9 +10,9 @@ from benchmarks.load import LoadResult
 
 HEADER = (
     "| row | server | store | data | workers | connections | sessions | req/s | p50 ms | p99 ms "
-    "| errors | ratio to ceiling | ratio to minimal work |"
+    "| errors | server CPU µs/req | ratio to ceiling | ratio to minimal work |"
 )
-RULE = "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+RULE = "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 AGNO_DATA = "agno-written"
 
 
@@ -34,6 +34,9 @@ class Measurement:
     connections: int = 16
     data: str = ""
     """AGNO_DATA for sessions agno wrote; empty for our own seeder's (`messages` chat messages)."""
+    cpu_us_per_request: float | None = None
+    """CPU time (user + system) of the server's processes during the measurement, per request:
+    the work a request costs, much less disturbed by other load on the machine than req/s."""
 
     @property
     def label(self) -> str:
@@ -98,6 +101,20 @@ def worst_p99(rows: Sequence[Measurement], key: str) -> float | None:
     return max(result.p99_ms for result in results)
 
 
+def combined_cpu_us(rows: Sequence[Measurement], key: str) -> float | None:
+    """Server CPU per request of `key`'s rows over all rounds (total CPU / total requests)."""
+    matching = [row for row in rows if row.key == key]
+    measured = [
+        (row.cpu_us_per_request, row.result.requests)
+        for row in matching
+        if row.result is not None and row.cpu_us_per_request is not None
+    ]
+    if not matching or len(measured) != len(matching):
+        return None
+    requests = sum(count for _, count in measured)
+    return sum(cpu * count for cpu, count in measured) / requests if requests else None
+
+
 def _format_ratio(ratio: float | None) -> str:
     return "" if ratio is None else f"{ratio:.2f}"
 
@@ -113,13 +130,14 @@ def _cells(row: Measurement, rows: Sequence[Measurement]) -> list[str]:
         f"{row.sessions:,}",
     ]
     if row.result is None:
-        return [*cells, "unavailable", "", "", "", "", row.note.replace("|", "/")]
+        return [*cells, "unavailable", "", "", "", "", "", row.note.replace("|", "/")]
     return [
         *cells,
         f"{row.result.requests_per_second:,.0f}",
         f"{row.result.p50_ms:.2f}",
         f"{row.result.p99_ms:.2f}",
         str(row.result.errors),
+        "" if row.cpu_us_per_request is None else f"{row.cpu_us_per_request:,.0f}",
         _format_ratio(ratio_to_ceiling(row, rows)),
         _format_ratio(ratio_to_minimal(row, rows)),
     ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from benchmarks.load import LoadResult, parse_wrk_output
@@ -9,6 +11,7 @@ from benchmarks.profile_summary import parse_collapsed, stage_shares, summarise
 from benchmarks.table import (
     AGNO_DATA,
     Measurement,
+    combined_cpu_us,
     combined_ratio,
     latency_ratio,
     ratio_to_ceiling,
@@ -67,7 +70,7 @@ def test_table_prints_every_row_with_ratio_and_unavailable_rows_with_their_reaso
     assert lines[0].startswith("| row | server | store |")
     assert lines[3] == (
         "| ours-sqlite | ours | sqlite | ours, 3 messages | 1 | 16 | 1,000,000 | 1,800 | 8.50 "
-        "| 9.00 | 0 | 0.60 |  |"
+        "| 9.00 | 0 |  | 0.60 |  |"
     )
     assert "unavailable" in lines[4] and "no initdb" in lines[4]
     assert all(line.count("|") == lines[0].count("|") for line in lines)
@@ -94,6 +97,16 @@ def test_rounds_compare_within_their_round_and_combine_over_all_rounds() -> None
     table = render_table(rows).splitlines()
     assert table[3].startswith("| ours r1 | ours | sqlite | agno-written | 1 | 16 | 3,000 |")
     assert table[3].endswith("| 0.50 |")
+
+
+def test_server_cpu_per_request_is_shown_and_combined_weighted_by_requests() -> None:
+    rows = [
+        dataclasses.replace(_round("ours", 1, 1000, 10.0), cpu_us_per_request=400.0),
+        dataclasses.replace(_round("ours", 2, 3000, 10.0), cpu_us_per_request=200.0),
+    ]
+    assert combined_cpu_us(rows, "ours") == pytest.approx((400 * 10_000 + 200 * 30_000) / 40_000)
+    assert "| 400 |" in render_table(rows).splitlines()[2]
+    assert combined_cpu_us([*rows, _round("ours", 3, 1000, 10.0)], "ours") is None
 
 
 def test_a_round_that_failed_leaves_the_combined_figures_unmeasured() -> None:
