@@ -225,3 +225,22 @@ def test_other_methods_want_405_with_allow() -> None:
         checks.allows_post(404, None)
     with pytest.raises(Violation, match="Allow header"):
         checks.allows_post(405, None)
+
+
+def test_request_bound_grows_with_examples_types_and_restores() -> None:
+    from conformance.runner import FIXED_SCENARIO_REQUESTS, RunOptions, request_bound
+    from conformance.scenarios import INVARIANT_REQUESTS_PER_TYPE
+
+    one = parse_sessions({"sessions": [{"session_id": "a", "type": "agent"}]})
+    three = parse_sessions(
+        {"sessions": [{"session_id": t, "type": t} for t in ("agent", "team", "workflow")]}
+    )
+    base = FIXED_SCENARIO_REQUESTS + INVARIANT_REQUESTS_PER_TYPE
+    assert request_bound(RunOptions("http://x", "t", one, max_examples=0)) == base
+    assert request_bound(RunOptions("http://x", "t", one, max_examples=7)) == base + 14
+    assert (
+        request_bound(RunOptions("http://x", "t", three, max_examples=0))
+        == base + 2 * INVARIANT_REQUESTS_PER_TYPE
+    )
+    restoring = RunOptions("http://x", "t", three, max_examples=0, restore_names=True)
+    assert request_bound(restoring) == base + 2 * INVARIANT_REQUESTS_PER_TYPE + 6
