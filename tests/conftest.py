@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -23,9 +23,6 @@ TABLE = DEFAULT_SESSION_TABLE
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-StoreOpener = Callable[[Path], "object"]
 
 
 async def _open_memory(_tmp: Path) -> SessionStore:
