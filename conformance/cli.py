@@ -104,22 +104,32 @@ def _missing_dependency(error: ImportError) -> str | None:
     return name
 
 
+def _dependency_problem() -> str | None:
+    """One line saying what to install, when a dependency of the suite cannot be imported."""
+    try:
+        import conformance.runner  # noqa: F401  (imports every dependency of a run)
+    except ImportError as error:
+        missing = _missing_dependency(error)
+        if missing is None:
+            raise
+        return f"{PROG}: missing dependency {missing!r}; install with: pip install {DISTRIBUTION}"
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     # The console script also accepts the options without the `run` word.
     if arguments and arguments[0].startswith("--") and arguments[0] not in ("--help",):
         arguments.insert(0, "run")
+    # A broken installation is said first: nothing else can be fixed before it (--help works).
+    if not {"-h", "--help"} & set(arguments):
+        problem = _dependency_problem()
+        if problem is not None:
+            sys.stderr.write(problem + "\n")
+            return EXIT_USAGE
     args = build_parser().parse_args(arguments)
-    try:
-        from conformance.runner import TargetUnreachable
-    except ImportError as error:
-        missing = _missing_dependency(error)
-        if missing is None:
-            raise
-        sys.stderr.write(
-            f"{PROG}: missing dependency {missing!r}; install with: pip install {DISTRIBUTION}\n"
-        )
-        return EXIT_USAGE
+    from conformance.runner import TargetUnreachable
+
     try:
         return _run(args)
     except (UsageError, TargetUnreachable) as error:

@@ -159,15 +159,23 @@ def test_missing_dependency_is_exit_2_with_the_install_command(
     assert_usage_error(completed, f"missing dependency '{module}'")
     assert "pip install agno-rename-conformance" in completed.stderr
     assert len(completed.stderr.strip().splitlines()) == 1
-    # Options are still judged first: a bad command line is a usage error, whatever is installed.
-    bad_option = subprocess.run(
-        [sys.executable, "-c", HIDDEN_MODULE, module, "run", "--no-such-option"],
+    # Said first, even before an incomplete command line; --help still works without it.
+    incomplete = subprocess.run(
+        [sys.executable, "-c", HIDDEN_MODULE, module, "run", "--token", "t"],
         capture_output=True,
         text=True,
         check=False,
         timeout=120,
     )
-    assert_usage_error(bad_option, "the following arguments are required")
+    assert_usage_error(incomplete, f"missing dependency '{module}'")
+    helped = subprocess.run(
+        [sys.executable, "-c", HIDDEN_MODULE, module, "run", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert helped.returncode == 0 and "--base-url" in helped.stdout, helped.stderr
 
 
 def test_unwritable_report_and_non_utf8_sessions_file_are_exit_2(
