@@ -115,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
                         workers=args.workers,
                         connections=args.connections,
                         round_number=number,
+                        sessions=3 * AGNO_PER_TYPE,
                         data=AGNO_DATA,
                         ids=ids,
                     )
@@ -129,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
                         workers=args.workers,
                         connections=args.connections,
                         round_number=number,
+                        sessions=3 * AGNO_PER_TYPE,
                         data=AGNO_DATA,
                         ids=ids,
                         minimal_key=MINIMAL if args.minimal else None,

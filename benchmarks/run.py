@@ -54,6 +54,7 @@ SMALL = 1_000
 FEW_MESSAGES = 3
 AGNO_PER_TYPE = 1_000
 """agno-written sessions of each type (agent, team, workflow), two runs each."""
+AGNO_SESSIONS = 3 * AGNO_PER_TYPE
 CONFORMANCE_TIMEOUT_SECONDS = 900
 # What is measured is set by flags only: server settings a developer exported (response
 # validation, JWT mode, other databases) must not change it.
@@ -318,6 +319,7 @@ class Run:
                     server=server,
                     store=store,
                     url=url,
+                    sessions=AGNO_SESSIONS if data == AGNO_DATA else SMALL,
                     data=data,
                     ids=ids,
                     ceiling_key=ceiling_key,
@@ -337,6 +339,7 @@ class Run:
                     url=url,
                     workers=2,
                     connections=connections,
+                    sessions=AGNO_SESSIONS,
                     data=AGNO_DATA,
                     ids=ids,
                     minimal_key=None if server == "minimal" else minimal,
