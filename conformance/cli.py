@@ -112,7 +112,8 @@ def _dependency_problem() -> str | None:
         missing = _missing_dependency(error)
         if missing is None:
             raise
-        return f"{PROG}: missing dependency {missing!r}; install with: pip install {DISTRIBUTION}"
+        install = f"install with: pip install {DISTRIBUTION}"
+        return f"{PROG}: error: missing dependency {missing!r}; {install}"
     return None
 
 
