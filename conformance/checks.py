@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from conformance.spec import TypeShape
@@ -167,6 +167,7 @@ RENAMED_FIELDS = frozenset({"session_name", "updated_at"})
 _OWN_CHECKS = frozenset({"chat_history", "created_at"})
 """Fields with a check of their own (reported separately for a clearer report)."""
 _ABSENT = object()
+STORED_PRECISION = timedelta(seconds=1)
 
 
 def _comparable(body: Body, skip: frozenset[str]) -> dict[str, Any]:
@@ -261,6 +262,20 @@ def stored_as_answered(
             f"the stored session as the last rename answered it{after}",
             "GET shows " + _describe_changes(answered, stored, changed),
         )
+    if _stored_earlier(stored.get("updated_at"), answered.get("updated_at")):
+        raise Violation(
+            f"the stored updated_at {answered.get('updated_at')} (as the last rename answered)"
+            f"{after}",
+            f"GET shows updated_at {stored.get('updated_at')}",
+        )
+
+
+def _stored_earlier(stored: object, answered: object) -> bool:
+    """A store may keep coarser time than it answers: up to a second earlier is the same."""
+    kept, said = _instant(stored), _instant(answered)
+    if kept is None or said is None or (kept.tzinfo is None) != (said.tzinfo is None):
+        return False
+    return kept < said - STORED_PRECISION
 
 
 def updated_at_advanced(before: Body, after: Body, waited: float) -> None:

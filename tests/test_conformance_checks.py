@@ -213,6 +213,13 @@ def test_a_read_shows_what_was_answered() -> None:
         checks.stored_as_answered({**answered, "session_name": "new"}, "New", answered, ())
     with pytest.raises(Violation, match="after refused requests"):
         checks.stored_as_answered({**answered, "session_name": "X"}, "New", answered, ("r",))
+    # Stored time may be coarser than answered time, never older than that.
+    coarse = {**answered, "updated_at": "2026-01-01T23:59:59.5Z"}
+    checks.stored_as_answered(coarse, "New", answered, ())
+    with pytest.raises(Violation, match="stored updated_at"):
+        checks.stored_as_answered(
+            {**answered, "updated_at": "2026-01-01T00:00:00Z"}, "New", answered, ()
+        )
     with pytest.raises(Violation) as changed:
         checks.stored_as_answered({**answered, "metadata": {}}, "New", answered, ())
     assert "metadata" in str(changed.value.got)

@@ -63,6 +63,7 @@ DEFECTS: dict[str, str] = {
     "session_data_replaced": "a rename replaces session_data with {session_name} only",
     "history_fields_dropped": "a rename drops created_at from every chat_history message",
     "updated_at_frozen": "a rename leaves updated_at as it was",
+    "updated_at_not_stored": "answers the rename time as updated_at but never stores it",
     "writes_before_scoping": "renames by id alone, then answers 404 for another type or user",
     "refused_wipes_history": "a rename refused for another type or user still drops the runs",
     "writes_before_name_check": "stores an invalid name, then answers 400",
@@ -358,6 +359,7 @@ class Variant:
 
     def apply(self, stored: dict[str, Any], name: str, asked_type: str) -> Response:
         before = self.detail(stored, asked_type)
+        before_updated = stored["updated_at"]
         stored["name"] = self.kept_name(name)
         now = time.time()
         if self.has("updated_at_backwards"):
@@ -377,6 +379,9 @@ class Variant:
                 {k: v for k, v in m.items() if k != "created_at"} for m in stored["history"]
             ]
         body = before if self.has("stale_name_echoed") else self.detail(stored, asked_type)
+        if self.has("updated_at_not_stored"):
+            body["updated_at"] = _timestamp(now, False)
+            stored["updated_at"] = before_updated
         if self.has("stores_trimmed_echoes_sent"):
             body["session_name"] = name
             if "session_data" in body:
