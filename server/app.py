@@ -1,5 +1,6 @@
 """`create_app(store, settings)`: the one place where Connexion, the document, the handler, the
-store, auth and the error table are put together."""
+store, auth and the error table are put together. `create_reference_app` builds the same
+application on Connexion 3.3 as shipped, the reference the fast path must answer exactly like."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ import orjson
 from connexion import AsyncApp
 from connexion.exceptions import ProblemException
 from connexion.jsonifier import Jsonifier
-from connexion.middleware import MiddlewarePosition
+from connexion.middleware import ConnexionMiddleware, MiddlewarePosition
+from connexion.middleware.context import ContextMiddleware
+from connexion.middleware.request_validation import RequestValidationMiddleware
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from connexion.security import BearerSecurityHandler
@@ -25,11 +29,17 @@ from starlette.responses import Response
 from handlers.sessions import rename_session
 from server.auth import StaticKeyAuthenticator
 from server.body_limit import BodyLimit
+from server.connexion_internals import use_api_class
 from server.content_type import DefaultJsonContentType
+from server.direct_arguments import DirectArgumentsApi
 from server.docs import DOCS_PATH, SwaggerUI
 from server.errors import handle_error
 from server.jwt_auth import JwtAuthenticator, JwtOptions
 from server.logs import RequestIdMiddleware
+from server.memoized_operation import (
+    MemoizedContextMiddleware,
+    MemoizedRequestValidationMiddleware,
+)
 from server.metrics import (
     METRICS_PATH,
     Metrics,
@@ -37,12 +47,11 @@ from server.metrics import (
     RouteTemplates,
     metrics_endpoint,
 )
-from server.operation import DirectArgumentsApi
-from server.operation import middlewares as connexion_middlewares
 from server.readiness import readiness_endpoint
 from server.routing import NoSlashRedirects
 from server.settings import Settings
 from server.spec import connexion_document, load_document
+from server.swagger_ui_paths import SwaggerUIOnItsPaths
 from server.validation import CachedJSONBodyValidator, CachedParameterValidator
 from store.base import SessionStore
 from store.catalog import Databases
@@ -103,18 +112,48 @@ def _authenticator(settings: Settings) -> Authenticator:
     )
 
 
+def _fast_middlewares() -> list[Any]:
+    """Connexion's default middleware stack with the per-request work that never changes done
+    once (server/memoized_operation.py, server/swagger_ui_paths.py)."""
+    replacements = {
+        SwaggerUIMiddleware: SwaggerUIOnItsPaths,
+        RequestValidationMiddleware: MemoizedRequestValidationMiddleware,
+        ContextMiddleware: MemoizedContextMiddleware,
+    }
+    return [replacements.get(m, m) for m in ConnexionMiddleware.default_middlewares]
+
+
 def create_app(
     store: SessionStore | Databases,
     settings: Settings,
     *,
     clock: Callable[[], int] = _epoch_seconds,
-    stock_connexion: bool = False,
 ) -> AsyncApp:
     """The ASGI application. `store` is one store (served as the only database, under the id of
     the first configured database) or the full set of configured databases. The caller opened
-    them and closes them. `stock_connexion` builds it without the per-request shortcuts of
-    server/operation.py and server/validation.py's parameter validator: Connexion 3.3 as
-    shipped, which tests use as the reference the fast path must match."""
+    them and closes them."""
+    return _build_app(store, settings, clock, shortcuts=True)
+
+
+def create_reference_app(
+    store: SessionStore | Databases,
+    settings: Settings,
+    *,
+    clock: Callable[[], int] = _epoch_seconds,
+) -> AsyncApp:
+    """create_app's application without its per-request shortcuts (server/direct_arguments.py,
+    memoized_operation.py, swagger_ui_paths.py and validation.py's parameter validator):
+    Connexion 3.3 as shipped, the reference tests compare the fast path with."""
+    return _build_app(store, settings, clock, shortcuts=False)
+
+
+def _build_app(
+    store: SessionStore | Databases,
+    settings: Settings,
+    clock: Callable[[], int],
+    *,
+    shortcuts: bool,
+) -> AsyncApp:
     databases = (
         store
         if isinstance(store, Databases)
@@ -126,20 +165,19 @@ def create_app(
         __name__,
         jsonifier=Jsonifier(_OrjsonModule),
         pythonic_params=True,
-        middlewares=None if stock_connexion else connexion_middlewares(),
+        middlewares=_fast_middlewares() if shortcuts else None,
         validate_responses=settings.validate_responses,
         validator_map={
-            "parameter": ParameterValidator if stock_connexion else CachedParameterValidator,
+            "parameter": CachedParameterValidator if shortcuts else ParameterValidator,
             "body": {"application/json": CachedJSONBodyValidator},
         },
         security_map={"bearer": _bearer_handler(authenticator)},
         # Connexion's Swagger UI (4.x) cannot read OpenAPI 3.1: ours is server/docs.py.
         swagger_ui_options=SwaggerUIOptions(spec_path="/openapi-3.0.json", swagger_ui=False),
     )
-    if not stock_connexion:
-        # Call the handler without Connexion's per-request decorator work (server/operation.py).
-        # Connexion 3.3 (pinned) has no option for the inner app's API class: an attribute.
-        app._middleware_app.api_cls = DirectArgumentsApi
+    if shortcuts:
+        # Call the handler without Connexion's per-request decorator work.
+        use_api_class(app, DirectArgumentsApi)
     handler = functools.partial(rename_session, databases, clock)
     app.add_api(
         connexion_document(load_document()),

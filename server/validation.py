@@ -19,32 +19,34 @@ from typing import Any, ClassVar
 
 from connexion.exceptions import BadRequestProblem
 from connexion.utils import is_null, is_nullable
-from connexion.validators import JSONRequestBodyValidator, ParameterValidator
+from connexion.validators import ParameterValidator
 from jsonschema import Draft4Validator, ValidationError
 from starlette.types import Scope
+
+from server.connexion_internals import JSONBodyValidatorHooks
 
 TOO_DEEP = "Request body is nested too deeply"
 TOO_LONG_NUMBER = "Request body has a number too long to read"
 
 
-class CachedJSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
+class CachedJSONBodyValidator(JSONBodyValidatorHooks):
     # id(schema) -> (schema, compiled validator); the schema is kept so its id stays unique.
     _compiled: ClassVar[dict[int, tuple[Any, Any]]] = {}
 
-    @property
-    def _validator(self) -> Any:
-        cached = self._compiled.get(id(self._schema))
-        if cached is None or cached[0] is not self._schema:
-            cached = (self._schema, super()._validator)
-            self._compiled[id(self._schema)] = cached
+    def schema_validator(self) -> Any:
+        schema = self.schema
+        cached = self._compiled.get(id(schema))
+        if cached is None or cached[0] is not schema:
+            cached = (schema, self.connexion_validator())
+            self._compiled[id(schema)] = cached
         return cached[1]
 
-    async def _parse(self, stream: Any, scope: Scope) -> Any:
+    async def parse_body(self, stream: Any, scope: Scope) -> Any:
         """Connexion's JSONRequestBodyValidator._parse, with every way the body can fail to be
         read answered as a validation error."""
         raw = b"".join([part async for part in stream])
         try:
-            text = raw.decode(self._encoding)
+            text = raw.decode(self.body_encoding)
         except UnicodeDecodeError as error:
             raise BadRequestProblem(
                 detail=f"Request body is not valid UTF-8: {error.reason}"

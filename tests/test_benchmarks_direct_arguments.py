@@ -1,7 +1,8 @@
-"""The benchmark-driven shortcuts (server/operation.py, server/validation.py) answer every request
-exactly as Connexion 3.3 as shipped does (`create_app(stock_connexion=True)`): same status,
-headers, body and stored data, for ordinary and odd requests, with the shared key and with JWT,
-on the rename operation and on every other path the app serves."""
+"""The benchmark-driven shortcuts (server/direct_arguments.py, decorate_once.py,
+memoized_operation.py, swagger_ui_paths.py, validation.py) answer every request exactly as
+Connexion 3.3 as shipped does (`create_reference_app`): same status, headers, body and stored
+data, for ordinary and odd requests, with the shared key and with JWT, on the rename operation and
+on every other path the app serves."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import httpx
 import pytest
 
 from domain.session import SessionType
-from server.app import create_app
+from server.app import create_app, create_reference_app
 from server.settings import DatabaseConfig, Settings
 from store.base import DEFAULT_SESSION_TABLE
 from store.catalog import Databases
@@ -148,10 +149,11 @@ Observed = tuple[int, list[tuple[str, str]], bytes]
 
 
 async def _run(
-    stock: bool, settings: Settings, two_databases: bool, requests: list[Request]
+    reference: bool, settings: Settings, two_databases: bool, requests: list[Request]
 ) -> tuple[list[Observed], list[Any]]:
     databases = await _databases(two_databases)
-    app = create_app(databases, settings, clock=lambda: NOW, stock_connexion=stock)
+    build = create_reference_app if reference else create_app
+    app = build(databases, settings, clock=lambda: NOW)
     answers: list[Observed] = []
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
@@ -208,7 +210,7 @@ CORPORA: dict[str, Callable[[], list[Request]]] = {
 @pytest.mark.anyio
 @pytest.mark.parametrize("validate", [False, True], ids=["production", "validated"])
 @pytest.mark.parametrize("mode", sorted(CORPORA))
-async def test_shortcuts_answer_exactly_as_stock_connexion(mode: str, validate: bool) -> None:
+async def test_shortcuts_answer_exactly_as_the_reference_app(mode: str, validate: bool) -> None:
     requests = CORPORA[mode]()
     settings = _settings(mode, validate)
     two = mode == "two-databases"
