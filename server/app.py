@@ -93,17 +93,7 @@ def _authenticator(settings: Settings) -> Authenticator:
         if settings.security_key:
             # AgentOS does the same: with JWT configured the shared key is not accepted.
             logger.warning("JWT authentication is configured: OS_SECURITY_KEY is ignored")
-        return JwtAuthenticator(
-            JwtOptions(
-                verification_key=settings.jwt_verification_key,
-                jwks_file=settings.jwt_jwks_file,
-                algorithm=settings.jwt_algorithm,
-                audience=settings.jwt_audience,
-                user_id_claim=settings.jwt_user_id_claim,
-                scopes_claim=settings.jwt_scopes_claim,
-                require_exp=not settings.jwt_allow_no_exp,
-            )
-        )
+        return JwtAuthenticator(JwtOptions.from_settings(settings))
     if settings.security_key:
         return StaticKeyAuthenticator(settings.security_key)
     raise ValueError(

@@ -13,23 +13,14 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from domain.session import StoredSession
-from server.settings import (
-    DEFAULT_DATABASE_URL,
-    DEFAULT_DB_ID,
-    DEFAULT_HEAD_TIMEOUT_SECONDS,
-    DEFAULT_MAX_BODY_BYTES,
-    DEFAULT_MAX_HEAD_BYTES,
-    DEFAULT_PORT,
-    DEFAULT_SESSION_TABLE,
-    DatabaseConfig,
-    Settings,
-)
+from server.settings import OPTIONS, Command, DatabaseConfig, Option, Settings, option
+from store.base import DEFAULT_SESSION_TABLE
 
-
-def _flag_bool(value: str) -> bool:
-    return value.strip().lower() in ("1", "true", "yes", "on")
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
 
 
 def _env_switch(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -37,75 +28,94 @@ def _env_switch(env: Mapping[str, str], name: str, default: bool) -> bool:
     value = env.get(name, "").strip().lower()
     if not value:
         return default
-    if value in ("1", "true", "yes", "on"):
+    if value in _TRUE:
         return True
-    if value in ("0", "false", "no", "off"):
+    if value in _FALSE:
         return False
     raise SystemExit(f"agno-rename: {name} must be true or false, got {env[name]!r}")
 
 
-def _metrics_arguments(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
-    group = parser.add_argument_group("Prometheus metrics at GET /metrics")
-    group.add_argument(
-        "--metrics",
-        action=argparse.BooleanOptionalAction,
-        default=_env_switch(env, "METRICS", True),
-        help="serve /metrics (default on) [env METRICS]",
-    )
-    group.add_argument(
-        "--metrics-require-token",
-        action=argparse.BooleanOptionalAction,
-        default=_env_switch(env, "METRICS_REQUIRE_TOKEN", True),
-        help="/metrics needs the bearer token (default on) [env METRICS_REQUIRE_TOKEN]",
-    )
+def _help(entry: Option) -> str:
+    default = "" if entry.default_text == "none" else f" (default {entry.default_text})"
+    if entry.env is None:
+        return entry.help + default
+    if entry.kind == "append":
+        entries = "comma-separated" if entry.separator == "," else "whitespace-separated"
+        return f"{entry.help}{default} [env {entry.env}, {entries}]"
+    return f"{entry.help}{default} [env {entry.env}]"
 
 
-def _database_arguments(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
-    parser.add_argument(
-        "--database-url",
-        default=env.get("DATABASE_URL", DEFAULT_DATABASE_URL),
-        help="memory://, sqlite:///relative.db, sqlite:////absolute.db or postgresql://... "
-        "[env DATABASE_URL]",
-    )
-    parser.add_argument(
-        "--db-id",
-        default=env.get("DB_ID", DEFAULT_DB_ID),
-        help="the id callers pass as `db_id` for this database [env DB_ID]",
-    )
-    parser.add_argument(
-        "--table",
-        action="append",
-        dest="tables",
-        help=f"a session table of the database (repeatable; first is the default; default "
-        f"{DEFAULT_SESSION_TABLE}) [env SESSION_TABLES, comma-separated]",
-    )
+def _env_default(entry: Option, env: Mapping[str, str]) -> Any:
+    """The option's value when its flag is not given: its variable, else its default. Repeatable
+    options are None here: their variables are read with the other flags (_databases)."""
+    if entry.kind == "append":
+        return None
+    if entry.env is None:
+        return entry.default
+    if entry.kind in ("switch", "flag"):
+        if entry.lenient:
+            return env.get(entry.env, "").strip().lower() in _TRUE
+        return _env_switch(env, entry.env, entry.default)
+    raw = env.get(entry.env)
+    if raw is None:
+        return entry.default
+    if entry.kind == "int":
+        return int(raw)
+    if entry.kind == "float":
+        return float(raw)
+    return raw
+
+
+def _add_option(
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup, entry: Option, env: Mapping[str, str]
+) -> None:
+    keywords: dict[str, Any] = {
+        "dest": entry.name,
+        "default": _env_default(entry, env),
+        "help": _help(entry),
+    }
+    if entry.metavar:
+        keywords["metavar"] = entry.metavar
+    if entry.kind == "int":
+        keywords["type"] = int
+    elif entry.kind == "float":
+        keywords["type"] = float
+    elif entry.kind == "choice":
+        keywords["choices"] = list(entry.choices)
+    elif entry.kind == "switch":
+        keywords["action"] = argparse.BooleanOptionalAction
+    elif entry.kind == "flag":
+        keywords["action"] = "store_true"
+    elif entry.kind == "append":
+        keywords["action"] = "append"
+    parser.add_argument(entry.flag, **keywords)
+
+
+def _add_options(parser: argparse.ArgumentParser, command: Command, env: Mapping[str, str]) -> None:
+    """Every OPTIONS entry of `command`, in its --help group."""
+    groups: dict[str, argparse._ArgumentGroup] = {}
+    for entry in OPTIONS:
+        if command not in entry.commands:
+            continue
+        target: argparse.ArgumentParser | argparse._ArgumentGroup = parser
+        if entry.group is not None:
+            if entry.group not in groups:
+                groups[entry.group] = parser.add_argument_group(entry.group)
+            target = groups[entry.group]
+        _add_option(target, entry, env)
+
+
+def _entries(text: str, separator: str | None) -> list[str]:
+    return [t.strip() for t in text.split(separator) if t.strip()]
 
 
 def _tables(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[str, ...]:
     if args.tables:
         return tuple(args.tables)
-    configured = [t.strip() for t in env.get("SESSION_TABLES", "").split(",") if t.strip()]
-    return tuple(configured) or (DEFAULT_SESSION_TABLE,)
-
-
-def _several_databases_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group(
-        "several databases (replace --database-url, --db-id and --table when given)"
-    )
-    group.add_argument(
-        "--db",
-        action="append",
-        metavar="ID=URL",
-        help="a database callers select with `db_id=ID` (repeatable; SQLite and PostgreSQL mix) "
-        "[env DATABASES, whitespace-separated ID=URL entries]",
-    )
-    group.add_argument(
-        "--db-tables",
-        action="append",
-        metavar="ID=TABLE[,TABLE...]",
-        help=f"the session tables of database ID, first is its default (repeatable; default "
-        f"{DEFAULT_SESSION_TABLE}) [env DB_TABLES, whitespace-separated]",
-    )
+    tables = option("tables")
+    assert tables.env is not None
+    configured = _entries(env.get(tables.env, ""), tables.separator)
+    return tuple(configured) or tables.default
 
 
 def _split_entry(entry: str, what: str) -> tuple[str, str]:
@@ -118,11 +128,13 @@ def _split_entry(entry: str, what: str) -> tuple[str, str]:
 def _databases(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[DatabaseConfig, ...]:
     """The --db databases (with their --db-tables), or else the one --database-url database.
     --db flags replace DATABASES and DB_TABLES; they do not add to them."""
+    databases, db_tables = option("db"), option("db_tables")
+    assert databases.env is not None and db_tables.env is not None
     if args.db:
         db_entries, table_entries = args.db, args.db_tables or []
     else:
-        db_entries = env.get("DATABASES", "").split()
-        table_entries = args.db_tables or env.get("DB_TABLES", "").split()
+        db_entries = _entries(env.get(databases.env, ""), databases.separator)
+        table_entries = args.db_tables or _entries(env.get(db_tables.env, ""), db_tables.separator)
     if not db_entries:
         if table_entries:
             raise SystemExit("agno-rename: --db-tables needs --db (or DATABASES)")
@@ -145,145 +157,24 @@ def _databases(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[Databa
     )
 
 
-def _jwt_arguments(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
-    """JWT mode; the first two variables are AgentOS's own, so one deployment's configuration
-    serves both."""
-    group = parser.add_argument_group("JWT authentication (on when a key or JWKS file is given)")
-    group.add_argument(
-        "--jwt-verification-key",
-        default=env.get("JWT_VERIFICATION_KEY"),
-        help="PEM public key (RS*/PS*/ES*/EdDSA) or shared secret (HS*) [env JWT_VERIFICATION_KEY]",
-    )
-    group.add_argument(
-        "--jwt-jwks-file",
-        default=env.get("JWT_JWKS_FILE"),
-        help="JWKS JSON file; a token's `kid` picks the key [env JWT_JWKS_FILE]",
-    )
-    group.add_argument(
-        "--jwt-algorithm",
-        default=env.get("JWT_ALGORITHM", "RS256"),
-        help="the one accepted signing algorithm (default RS256) [env JWT_ALGORITHM]",
-    )
-    group.add_argument(
-        "--jwt-audience",
-        default=env.get("JWT_AUDIENCE"),
-        help="required `aud` value; unchecked when unset [env JWT_AUDIENCE]",
-    )
-    group.add_argument(
-        "--jwt-user-id-claim",
-        default=env.get("JWT_USER_ID_CLAIM", "sub"),
-        help="claim naming the user (default sub) [env JWT_USER_ID_CLAIM]",
-    )
-    group.add_argument(
-        "--jwt-scopes-claim",
-        default=env.get("JWT_SCOPES_CLAIM", "scopes"),
-        help="claim listing the scopes (default scopes) [env JWT_SCOPES_CLAIM]",
-    )
-    group.add_argument(
-        "--jwt-allow-no-exp",
-        action="store_true",
-        default=_env_switch(env, "JWT_ALLOW_NO_EXP", default=False),
-        help="accept tokens without `exp`, as AgentOS does; refused by default "
-        "[env JWT_ALLOW_NO_EXP]",
-    )
-
-
-def _limit_arguments(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
-    """What a client can make the server hold before (and while) it is authenticated."""
-    group = parser.add_argument_group("limits")
-    group.add_argument(
-        "--max-head-bytes",
-        type=int,
-        default=int(env.get("MAX_HEAD_BYTES", DEFAULT_MAX_HEAD_BYTES)),
-        help=f"request line + headers of one request; over it 431 and the connection closed "
-        f"(default {DEFAULT_MAX_HEAD_BYTES}) [env MAX_HEAD_BYTES]",
-    )
-    group.add_argument(
-        "--head-timeout",
-        type=float,
-        default=float(env.get("HEAD_TIMEOUT_SECONDS", DEFAULT_HEAD_TIMEOUT_SECONDS)),
-        help=f"seconds for a request's line + headers to arrive; over it 408 and the connection "
-        f"closed (default {DEFAULT_HEAD_TIMEOUT_SECONDS:g}) [env HEAD_TIMEOUT_SECONDS]",
-    )
-    group.add_argument(
-        "--max-body-bytes",
-        type=int,
-        default=int(env.get("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)),
-        help=f"request body; over it 413, unread (default {DEFAULT_MAX_BODY_BYTES}) "
-        f"[env MAX_BODY_BYTES]",
-    )
-
-
 def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="agno-rename", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-
     serve = commands.add_parser("serve", help="serve POST /sessions/{session_id}/rename")
-    serve.add_argument("--host", default=env.get("HOST", "127.0.0.1"), help="[env HOST]")
-    serve.add_argument(
-        "--port", type=int, default=int(env.get("PORT", DEFAULT_PORT)), help="[env PORT]"
-    )
-    _database_arguments(serve, env)
-    _several_databases_arguments(serve)
-    serve.add_argument(
-        "--security-key",
-        default=env.get("OS_SECURITY_KEY"),
-        help="the bearer token callers must send [env OS_SECURITY_KEY]",
-    )
-    _jwt_arguments(serve, env)
-    serve.add_argument(
-        "--workers", type=int, default=int(env.get("WORKERS", "1")), help="[env WORKERS]"
-    )
-    serve.add_argument(
-        "--log-level",
-        default=env.get("LOG_LEVEL", "info"),
-        choices=["debug", "info", "warning", "error"],
-        help="[env LOG_LEVEL]",
-    )
-    _limit_arguments(serve, env)
-    serve.add_argument(
-        "--validate-responses",
-        action="store_true",
-        default=_flag_bool(env.get("VALIDATE_RESPONSES", "")),
-        help="check every answer against the document [env VALIDATE_RESPONSES]",
-    )
-    _metrics_arguments(serve, env)
-
+    _add_options(serve, "serve", env)
     seed = commands.add_parser("seed", help="add demo sessions (all types, two users)")
-    _database_arguments(seed, env)
-    seed.add_argument(
-        "--sessions-file",
-        default=env.get("SESSIONS_FILE", "data/sessions.json"),
-        help="where to write the seeded sessions for the conformance suite [env SESSIONS_FILE]",
-    )
-    seed.add_argument(
-        "--if-empty", action="store_true", help="seed only when the session table is empty"
-    )
+    _add_options(seed, "seed", env)
     return parser
 
 
 def settings_from_arguments(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
-    return Settings(
-        databases=_databases(args, env),
-        security_key=args.security_key or None,
-        jwt_verification_key=args.jwt_verification_key or None,
-        jwt_jwks_file=args.jwt_jwks_file or None,
-        jwt_algorithm=args.jwt_algorithm,
-        jwt_audience=args.jwt_audience or None,
-        jwt_user_id_claim=args.jwt_user_id_claim,
-        jwt_scopes_claim=args.jwt_scopes_claim,
-        jwt_allow_no_exp=args.jwt_allow_no_exp,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=args.log_level,
-        validate_responses=args.validate_responses,
-        max_head_bytes=args.max_head_bytes,
-        head_timeout_seconds=args.head_timeout,
-        max_body_bytes=args.max_body_bytes,
-        metrics=args.metrics,
-        metrics_require_token=args.metrics_require_token,
-    )
+    values: dict[str, Any] = {}
+    for entry in OPTIONS:
+        if entry.in_settings:
+            value = getattr(args, entry.name)
+            # An empty variable (OS_SECURITY_KEY=) is no value for an optional setting.
+            values[entry.name] = value or None if entry.default is None else value
+    return Settings(databases=_databases(args, env), **values)
 
 
 def _first_listed_session(sessions_file: Path) -> str | None:
@@ -380,7 +271,11 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] = os.environ)
     args = build_parser(env).parse_args(argv)
     if args.command == "seed":
         return seed(args, env)
-    serve(settings_from_arguments(args, env), Path(env.get("SESSIONS_FILE", "data/sessions.json")))
+    sessions_file = option("sessions_file")
+    assert sessions_file.env is not None
+    serve(
+        settings_from_arguments(args, env), Path(env.get(sessions_file.env, sessions_file.default))
+    )
     return 0
 
 

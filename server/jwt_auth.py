@@ -7,6 +7,7 @@ caller can rename only its own sessions unless it holds the admin scope.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -24,13 +25,11 @@ from jwt.types import Options
 
 from handlers.sessions import CALLER_ACTS_FOR_ANY_USER, CALLER_BOUND_USER
 from server.auth import Forbidden, HasHeaders, Unauthenticated, bearer_token
+from server.settings import Settings, option
 
 logger = logging.getLogger("server.jwt_auth")
 
-# AgentOS's names and defaults (agno/os/middleware/jwt.py and agno/os/scopes.py, v2.5.6).
-DEFAULT_ALGORITHM = "RS256"
-DEFAULT_USER_ID_CLAIM = "sub"
-DEFAULT_SCOPES_CLAIM = "scopes"
+# AgentOS's names (agno/os/scopes.py, v2.5.6); its defaults are the settings' (server/settings.py).
 ADMIN_SCOPE = "agent_os:admin"
 RENAME_SCOPE = "sessions:write"
 LEEWAY_SECONDS = 10
@@ -74,14 +73,24 @@ class JwtOptions:
     """A PEM public key (RS*, PS*, ES*, EdDSA) or the shared secret (HS*)."""
     jwks_file: str | None = None
     """A JWKS JSON file; a token's `kid` header picks the key."""
-    algorithm: str = DEFAULT_ALGORITHM
+    algorithm: str = option("jwt_algorithm").default
     audience: str | None = None
     """When set, tokens must carry it in `aud`; when not, `aud` is not checked (as AgentOS)."""
-    user_id_claim: str = DEFAULT_USER_ID_CLAIM
-    scopes_claim: str = DEFAULT_SCOPES_CLAIM
+    user_id_claim: str = option("jwt_user_id_claim").default
+    scopes_claim: str = option("jwt_scopes_claim").default
     require_exp: bool = True
     """Refuse tokens without `exp`: one leaked would be valid forever. AgentOS accepts them;
     False (`--jwt-allow-no-exp`) does too. An `exp` that is present is always verified."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> JwtOptions:
+        """Each field is the setting `jwt_<field>`; require_exp is `not jwt_allow_no_exp`."""
+        values = {
+            f.name: getattr(settings, f"jwt_{f.name}")
+            for f in dataclasses.fields(cls)
+            if f.name != "require_exp"
+        }
+        return cls(**values, require_exp=not settings.jwt_allow_no_exp)
 
 
 def _algorithm(name: str) -> Any:

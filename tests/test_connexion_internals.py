@@ -72,9 +72,10 @@ def _connexion_private_names() -> set[str]:
             used.add(node.attr)
         elif isinstance(node, ast.Assign):
             for target in node.targets:
-                value = target.value if isinstance(target, ast.Attribute) else None
-                if isinstance(value, ast.Name) and value.id == "self":
-                    own.add(target.attr)  # type: ignore[union-attr]
+                if not isinstance(target, ast.Attribute):
+                    continue
+                if isinstance(target.value, ast.Name) and target.value.id == "self":
+                    own.add(target.attr)
     return used - own
 
 
