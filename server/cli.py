@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from domain.session import StoredSession
 from server.settings import OPTIONS, Command, DatabaseConfig, Option, Settings, option
@@ -33,6 +33,12 @@ def _env_switch(env: Mapping[str, str], name: str, default: bool) -> bool:
     if value in _FALSE:
         return False
     raise SystemExit(f"agno-rename: {name} must be true or false, got {env[name]!r}")
+
+
+class _TakesArguments(Protocol):
+    """An argument parser or one of its groups."""
+
+    def add_argument(self, *names: str, **keywords: Any) -> Any: ...
 
 
 def _help(entry: Option) -> str:
@@ -66,9 +72,7 @@ def _env_default(entry: Option, env: Mapping[str, str]) -> Any:
     return raw
 
 
-def _add_option(
-    parser: argparse.ArgumentParser | argparse._ArgumentGroup, entry: Option, env: Mapping[str, str]
-) -> None:
+def _add_option(parser: _TakesArguments, entry: Option, env: Mapping[str, str]) -> None:
     keywords: dict[str, Any] = {
         "dest": entry.name,
         "default": _env_default(entry, env),
@@ -93,11 +97,11 @@ def _add_option(
 
 def _add_options(parser: argparse.ArgumentParser, command: Command, env: Mapping[str, str]) -> None:
     """Every OPTIONS entry of `command`, in its --help group."""
-    groups: dict[str, argparse._ArgumentGroup] = {}
+    groups: dict[str, _TakesArguments] = {}
     for entry in OPTIONS:
         if command not in entry.commands:
             continue
-        target: argparse.ArgumentParser | argparse._ArgumentGroup = parser
+        target: _TakesArguments = parser
         if entry.group is not None:
             if entry.group not in groups:
                 groups[entry.group] = parser.add_argument_group(entry.group)
