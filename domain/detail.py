@@ -9,6 +9,7 @@ with what the document allows rather than a 500.
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -43,6 +44,8 @@ _MESSAGE_ATTACHMENT_KEYS = ("images", "audio", "videos", "files", "audio_output"
 _SUMMARY_KEYS = ("summary", "topics", "updated_at")
 
 
+# Cached: a chat history repeats the same few times, and datetime formatting is most of the cost.
+@functools.lru_cache(maxsize=4096)
 def render_timestamp(epoch_seconds: int | None) -> str | None:
     """Epoch seconds as an RFC 3339 UTC date-time, `2026-11-26T03:19:14Z` (as AgentOS sends);
     None for a time no date-time can show (another writer's 10**18)."""
@@ -74,21 +77,21 @@ def _object_or_none(value: object) -> JSONObject | None:
     return value if isinstance(value, dict) else None
 
 
-def _is_empty(value: object) -> bool:
-    return value is None or (isinstance(value, list | dict) and not value)
+_CONTAINERS = (list, dict)
+# (key, is a flag) in agno's order, computed once; see agno_message.
+_MESSAGE_KEY_KINDS = tuple((key, key in _MESSAGE_FLAGS) for key in _MESSAGE_KEYS)
 
 
 def _message_metrics(metrics: object) -> JSONObject | None:
     """Message metrics as agno re-serialises them: without unset (None) and zero integer counts."""
     if not isinstance(metrics, dict):
         return None
-    kept = {
-        key: value
-        for key, value in metrics.items()
-        if value is not None
-        and not (isinstance(value, int) and value == 0)
-        and not (isinstance(value, dict) and not value)
-    }
+    kept = {}
+    for key, value in metrics.items():
+        # Skipped: None, integer zero (bool is an int: False too) and {} (not 0.0, "", []).
+        if value is None or (value == 0 and isinstance(value, int)) or value == {}:
+            continue
+        kept[key] = value
     return kept or None
 
 
@@ -98,22 +101,30 @@ def agno_message(message: JSONObject) -> JSONObject:
     For messages agno wrote this is the stored object itself. Keys agno does not send (e.g.
     `temporary`) are left out. A message stored without `id` or `created_at` is sent without them:
     agno would invent a fresh random id and the current time on every request instead.
+
+    This runs for every message of every answer (most of a rename's own CPU time on agno's data),
+    hence one plain loop over precomputed keys rather than a helper call per key.
     """
     rendered: JSONObject = {}
-    for key in _MESSAGE_KEYS:
-        value = message.get(key)
-        if key in _MESSAGE_FLAGS:
-            value = bool(value)
-        if not _is_empty(value):
+    get = message.get
+    for key, is_flag in _MESSAGE_KEY_KINDS:
+        value = get(key)
+        if is_flag:
+            rendered[key] = bool(value)
+        elif value is not None and (value or not isinstance(value, _CONTAINERS)):
             rendered[key] = value
     for key in _MESSAGE_ATTACHMENT_KEYS:
-        if message.get(key):
-            rendered[key] = message[key]
-    metrics = _message_metrics(message.get("metrics"))
+        value = get(key)
+        if value:
+            rendered[key] = value
+    metrics = get("metrics")
     if metrics is not None:
-        rendered["metrics"] = metrics
-    if message.get("created_at") is not None:
-        rendered["created_at"] = message["created_at"]
+        kept = _message_metrics(metrics)
+        if kept is not None:
+            rendered["metrics"] = kept
+    created_at = get("created_at")
+    if created_at is not None:
+        rendered["created_at"] = created_at
     return rendered
 
 

@@ -14,6 +14,8 @@ import pytest
 from agno.models.message import Message
 from agno.os.utils import get_session_name
 from agno.session.summary import SessionSummary
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.detail import (
     agno_message,
@@ -371,3 +373,95 @@ def test_reference_helper_matches_the_schema_classes_directly() -> None:
     direct = reference_body(agno_session_from_row(stored_as_row(session)))
     assert reference_body_for_stored(session) == direct
     assert direct["session_name"] == "What's the weather in Kyoto?"
+
+
+# The message shaping as it was before it was rewritten for speed (commit b5811cc): the rewrite
+# must give the same body for every message, whatever a writer stored in it.
+def _metrics_before(metrics: object) -> dict[str, Any] | None:
+    if not isinstance(metrics, dict):
+        return None
+    kept = {
+        key: value
+        for key, value in metrics.items()
+        if value is not None
+        and not (isinstance(value, int) and value == 0)
+        and not (isinstance(value, dict) and not value)
+    }
+    return kept or None
+
+
+def _agno_message_before(stored_message: dict[str, Any]) -> dict[str, Any]:
+    flags = ("from_history", "stop_after_tool_call")
+    keys = (
+        "id", "content", "reasoning_content", "from_history", "compressed_content",
+        "stop_after_tool_call", "role", "name", "tool_call_id", "tool_name", "tool_args",
+        "tool_call_error", "tool_calls", "redacted_reasoning_content", "provider_data",
+    )  # fmt: skip
+    rendered: dict[str, Any] = {}
+    for key in keys:
+        value = stored_message.get(key)
+        if key in flags:
+            value = bool(value)
+        if not (value is None or (isinstance(value, list | dict) and not value)):
+            rendered[key] = value
+    for key in ("images", "audio", "videos", "files", "audio_output", "references"):
+        if stored_message.get(key):
+            rendered[key] = stored_message[key]
+    metrics = _metrics_before(stored_message.get("metrics"))
+    if metrics is not None:
+        rendered["metrics"] = metrics
+    if stored_message.get("created_at") is not None:
+        rendered["created_at"] = stored_message["created_at"]
+    return rendered
+
+
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.sampled_from([0, 1, -1, 0.0, 1.5, "", "x"])
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=5)
+)
+_JSON_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+_MESSAGE_KEY_NAMES = st.sampled_from(
+    [
+        "id", "content", "reasoning_content", "from_history", "compressed_content",
+        "stop_after_tool_call", "role", "name", "tool_call_id", "tool_name", "tool_args",
+        "tool_call_error", "tool_calls", "redacted_reasoning_content", "provider_data", "images",
+        "audio", "videos", "files", "audio_output", "references", "metrics", "created_at",
+        "temporary", "other",
+    ]
+)  # fmt: skip
+_METRICS = st.dictionaries(st.text(max_size=4), _JSON_VALUES, max_size=5) | _JSON_VALUES
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    stored_message=st.dictionaries(_MESSAGE_KEY_NAMES, _JSON_VALUES, max_size=12),
+    metrics=_METRICS,
+    with_metrics=st.booleans(),
+)
+def test_message_shaping_equals_the_implementation_it_replaced(
+    stored_message: dict[str, Any], metrics: Any, with_metrics: bool
+) -> None:
+    if with_metrics:
+        stored_message = {**stored_message, "metrics": metrics}
+    original = copy.deepcopy(stored_message)
+    rendered = agno_message(stored_message)
+    expected = _agno_message_before(original)
+    assert rendered == expected
+    assert list(rendered) == list(expected)  # the same key order, too
+    assert stored_message == original  # the stored message is not changed
+
+
+@given(st.none() | st.integers(min_value=-(10**20), max_value=10**20))
+def test_cached_timestamps_equal_computed_ones(epoch_seconds: int | None) -> None:
+    assert render_timestamp(epoch_seconds) == render_timestamp.__wrapped__(epoch_seconds)
+    assert render_timestamp(epoch_seconds) == render_timestamp.__wrapped__(epoch_seconds)
