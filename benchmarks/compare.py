@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         postgres = None
         if args.postgres:
             from benchmarks.agno_data import write_agno_postgres
-            from benchmarks.postgres_cluster import PostgresServer
+            from harness.postgres import PostgresServer
 
             postgres = PostgresServer.create()
             postgres.start()

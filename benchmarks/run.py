@@ -30,7 +30,6 @@ from benchmarks.agno_data import (
 )
 from benchmarks.load import run_wrk
 from benchmarks.machine import describe
-from benchmarks.processes import ServerProcess, free_port, start_server, tree_cpu_seconds
 from benchmarks.seeding import seed_postgres, seed_sqlite
 from benchmarks.sessions import write_id_file
 from benchmarks.table import (
@@ -47,6 +46,8 @@ from benchmarks.targets import (
     target_lines,
     two_workers_key,
 )
+from harness.ports import free_port
+from harness.processes import ServerProcess, start_server, tree_cpu_seconds
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 CONNECTIONS = 16
@@ -390,7 +391,7 @@ class Run:
     def postgres_rows(self) -> None:
         if not self.plan.postgres:
             return
-        from benchmarks.postgres_cluster import PostgresServer
+        from harness.postgres import PostgresServer
 
         try:
             postgres = PostgresServer.create()

@@ -2,8 +2,8 @@
 
 `initdb` makes a cluster in a temporary folder and `pg_ctl` runs it on a free 127.0.0.1 port (as
 the `postgres` user when run as root; PostgreSQL refuses root). The benchmark's PostgreSQL rows run
-on one; it knows nothing of pytest, so the tests' fixtures (tests/postgres_server.py) can be built
-on it too.
+on one, and so do the tests (their fixtures are in tests/postgres_server.py); it knows nothing of
+pytest.
 
     server = PostgresServer.create()   # initdb; raises PostgresUnavailable without binaries
     server.start()
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import psycopg
 
-from benchmarks.processes import free_port
+from harness.ports import free_port
 
 SUPERUSER = "postgres"
 _START_TIMEOUT_SECONDS = 60

@@ -1,10 +1,11 @@
-"""Server processes on 127.0.0.1: a free port, start, wait until ready, stop (by our own pid)."""
+"""THE launcher of server processes on 127.0.0.1 (ours, the ceiling and minimal-work apps, the
+defective servers, the real AgentOS): start in a process group of its own, wait until
+`GET /health` answers, stop, kill -9, list its worker processes, read its CPU time."""
 
 from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -15,12 +16,6 @@ from pathlib import Path
 
 READY_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 15.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -56,6 +51,33 @@ class ServerProcess:
         self.stop()
         raise RuntimeError(f"server not ready after {timeout:.0f} s:\n{self.log_tail()}")
 
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def output(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def worker_pids(self) -> list[int]:
+        """The worker processes (uvicorn with --workers > 1): children started by
+        multiprocessing's spawn, not its resource tracker."""
+        workers = []
+        for child in _children(self.process.pid):
+            try:
+                command = Path(f"/proc/{child}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"spawn_main" in command:
+                workers.append(child)
+        return workers
+
+    def kill(self) -> None:
+        """kill -9 of the server and all its workers, mid-whatever."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
+
     def stop(self) -> None:
         """SIGTERM to the server (uvicorn stops its own workers), then SIGKILL to the process
         group we created for it if it does not exit in time."""
@@ -73,13 +95,15 @@ def start_server(
     port: int,
     log_path: Path,
     env: Mapping[str, str],
-    cwd: Path,
+    cwd: Path | None = None,
     unset: Iterable[str] = (),
+    ready_timeout: float = READY_TIMEOUT_SECONDS,
 ) -> ServerProcess:
-    """Start `command` with our environment plus `env`, minus the variables in `unset`."""
+    """Start `command` with our environment plus `env`, minus the variables in `unset`, and wait
+    until it is ready (it is stopped again if it does not get there)."""
     dropped = set(unset)
     environment = {k: v for k, v in os.environ.items() if k not in dropped}
-    with log_path.open("wb") as log:
+    with log_path.open("ab") as log:
         process = subprocess.Popen(
             list(command),
             stdout=log,
@@ -89,7 +113,7 @@ def start_server(
             start_new_session=True,  # its own process group, so its workers can be ended too
         )
     server = ServerProcess(process, port, log_path)
-    server.wait_ready()
+    server.wait_ready(ready_timeout)
     return server
 
 

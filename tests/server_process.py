@@ -1,28 +1,22 @@
-"""Run our server as a real uvicorn process on a free loopback port (for end-to-end tests)."""
+"""Our server (`agno-rename serve`) as a real process on a free loopback port, for end-to-end
+tests; every process is started by harness/processes.py, the one launcher."""
 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+from harness.ports import free_port
+from harness.processes import ServerProcess, start_server
 
 BIN = Path(sys.executable).parent
 STARTUP_SECONDS = 30.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+__all__ = ["BIN", "RunningServer", "free_port", "running_process", "running_server", "seed"]
 
 
 @dataclass(frozen=True)
@@ -33,20 +27,6 @@ class RunningServer:
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-
-def wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}:\n{log_path.read_text()}")
-        try:
-            if httpx.get(f"{base_url}/health", timeout=1.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"server did not become healthy:\n{log_path.read_text()}")
 
 
 def seed(database_url: str, sessions_file: Path) -> None:
@@ -72,23 +52,16 @@ def running_process(
     port: int,
     cwd: Path | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Start any HTTP server process listening on 127.0.0.1:`port`, wait until `/health`
-    answers, and stop it afterwards. Output goes to `log_path`."""
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            list(command), stdout=log, stderr=subprocess.STDOUT, env=dict(env), cwd=cwd
-        )
-    base_url = f"http://127.0.0.1:{port}"
+    """Start any HTTP server process listening on 127.0.0.1:`port` with exactly `env`, wait
+    until `/health` answers, and stop it afterwards. Output goes to `log_path`."""
+    unset = set(os.environ) - set(env)
+    server: ServerProcess = start_server(
+        command, port, log_path, env, cwd, unset=unset, ready_timeout=STARTUP_SECONDS
+    )
     try:
-        wait_until_healthy(base_url, process, log_path)
-        yield base_url, process
+        yield server.base_url, server.process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        server.stop()
 
 
 @contextmanager

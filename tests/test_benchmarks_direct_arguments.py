@@ -173,7 +173,7 @@ async def _run(
 
 def _settings(mode: str, validate: bool) -> Settings:
     two = mode == "two-databases"
-    databases = (DatabaseConfig("default", "memory://"),)
+    databases: tuple[DatabaseConfig, ...] = (DatabaseConfig("default", "memory://"),)
     if two:
         databases += (DatabaseConfig("archive", "memory://"),)
     if mode.startswith("jwt"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 
@@ -76,7 +77,7 @@ def test_table_prints_every_row_with_ratio_and_unavailable_rows_with_their_reaso
     assert all(line.count("|") == lines[0].count("|") for line in lines)
 
 
-def _round(key: str, number: int, rps: int, p99: float, **keys: str) -> Measurement:
+def _round(key: str, number: int, rps: int, p99: float, **keys: Any) -> Measurement:
     result = _result(rps * 10, 10.0, 5.0, p99)
     return Measurement(
         key, key, "sqlite", 1, 3000, 0, result, round_number=number, data=AGNO_DATA, **keys

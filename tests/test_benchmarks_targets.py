@@ -3,6 +3,8 @@ MISS with the figure, from the rows of one run."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from benchmarks.load import LoadResult
 from benchmarks.run import scaling_key
 from benchmarks.table import Measurement
@@ -16,7 +18,7 @@ def _row(
     p99: float,
     errors: int = 0,
     round_number: int = 0,
-    **keys: str,
+    **keys: Any,
 ) -> Measurement:
     result = LoadResult(requests=int(rps * 10), seconds=10.0, p50_ms=p50, p99_ms=p99, errors=errors)
     return Measurement(key, "x", "sqlite", 1, 1000, 3, result, round_number=round_number, **keys)

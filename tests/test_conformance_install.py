@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.server_process import free_port, running_server, seed
+from harness.ports import free_port
+from tests.server_process import running_server, seed
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER_ONLY = {"agno-rename", "connexion", "uvicorn", "aiosqlite", "psycopg", "psycopg-pool"}

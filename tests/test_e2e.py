@@ -10,7 +10,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.server_process import BIN, free_port, running_process, running_server, seed
+from harness.ports import free_port
+from tests.server_process import BIN, running_process, running_server, seed
 
 TOKEN = "e2e-token-4242"
 

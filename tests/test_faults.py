@@ -156,7 +156,7 @@ async def test_postgres_stopped_answers_500_and_the_server_recovers_by_itself(
             assert [r.status_code for r in burst] == [200] * 20
     finally:
         server.stop()
-    assert PostgresDirect(url).names()["s-1"].startswith("Burst ")
+    assert str(PostgresDirect(url).names()["s-1"]).startswith("Burst ")
 
 
 async def test_a_server_started_while_postgres_is_down_starts_and_recovers(

@@ -1,4 +1,4 @@
-"""benchmarks/processes.py's CPU accounting: the server's CPU per request is read from /proc for
+"""harness/processes.py's CPU accounting: the server's CPU per request is read from /proc for
 the server process and every worker it started."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 
-from benchmarks.processes import tree_cpu_seconds
+from harness.processes import tree_cpu_seconds
 
 # A parent that starts a child which burns CPU for a while, then both wait to be ended.
 BURNING_CHILD = """

@@ -18,8 +18,9 @@ from typing import Any
 import httpx
 import pytest
 
+from harness.ports import free_port
 from tests.jwt_tokens import ADMIN, WRITE, claims, key_confusion_token, rsa_key, unsigned_token
-from tests.server_process import free_port, running_process, running_server
+from tests.server_process import running_process, running_server
 
 OS_ID = "rename-os"
 """The AgentOS id, which AgentOS verifies as the audience; our JWT_AUDIENCE is set to it."""

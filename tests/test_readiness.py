@@ -12,8 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from harness.ports import free_port
 from tests.postgres_server import PostgresServer, private_postgres_server
-from tests.server_process import BIN, free_port, running_process, running_server, seed
+from tests.server_process import BIN, running_process, running_server, seed
 
 TOKEN = "ready-token-0123456789"
 READY = {"status": "ready"}

@@ -1,23 +1,18 @@
 """A real `agno-rename serve` in its own process group on a free 127.0.0.1 port, for tests that
-need worker processes, crashes and restarts exactly as a user would have them."""
+need worker processes, crashes and restarts exactly as a user would have them (started by
+harness/processes.py, the one launcher)."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
-
-from tests.postgres_server import free_port
+from harness.ports import free_port
+from harness.processes import ServerProcess, start_server
 
 EXECUTABLE = Path(sys.executable).parent / "agno-rename"
-_READY_ATTEMPTS = 600
-_READY_PAUSE_SECONDS = 0.05
-_STOP_TIMEOUT_SECONDS = 30
+# Settings the test gives as flags only: none may come from the caller's environment.
+_UNSET = ("DATABASE_URL", "DATABASES", "DB_TABLES", "WORKERS", "PORT")
 
 
 class WorkerServer:
@@ -28,17 +23,10 @@ class WorkerServer:
         self.token = token
         self.log_path = log_path
         self._command = [
-            str(EXECUTABLE),
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--log-level",
-            "warning",
-            *arguments,
-        ]
-        self._process: subprocess.Popen[bytes] | None = None
+            str(EXECUTABLE), "serve", "--host", "127.0.0.1", "--port", str(self.port),
+            "--log-level", "warning", *arguments,
+        ]  # fmt: skip
+        self._server: ServerProcess | None = None
 
     @property
     def base_url(self) -> str:
@@ -50,73 +38,33 @@ class WorkerServer:
 
     @property
     def pid(self) -> int:
-        assert self._process is not None
-        return self._process.pid
+        assert self._server is not None
+        return self._server.process.pid
 
     def start(self) -> WorkerServer:
-        environment = {**os.environ, "OS_SECURITY_KEY": self.token}
-        for variable in ("DATABASE_URL", "DATABASES", "DB_TABLES", "WORKERS", "PORT"):
-            environment.pop(variable, None)
-        with self.log_path.open("ab") as log:
-            # A process group of its own: kill() takes the supervisor and its workers at once.
-            self._process = subprocess.Popen(
-                self._command,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=environment,
-                start_new_session=True,
-            )
-        self._wait_ready()
+        """Start and wait until ready; RuntimeError (with the output) if it exits instead."""
+        env = {"OS_SECURITY_KEY": self.token}
+        self._server = start_server(self._command, self.port, self.log_path, env, unset=_UNSET)
         return self
 
-    def _wait_ready(self) -> None:
-        for _ in range(_READY_ATTEMPTS):
-            if not self.alive():
-                raise RuntimeError(f"server exited at start:\n{self.output()}")
-            try:
-                if httpx.get(f"{self.base_url}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(_READY_PAUSE_SECONDS)
-        raise RuntimeError(f"server not ready:\n{self.output()}")
-
     def alive(self) -> bool:
-        return self._process is not None and self._process.poll() is None
+        return self._server is not None and self._server.alive()
 
     def worker_pids(self) -> list[int]:
-        """uvicorn's worker processes (with --workers > 1): the server's children started by
-        multiprocessing's spawn (not its resource tracker)."""
-        workers = []
-        for process in Path("/proc").glob("[0-9]*"):
-            try:
-                parent = int((process / "stat").read_text().rsplit(")", 1)[1].split()[1])
-                command = (process / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if parent == self.pid and b"spawn_main" in command:
-                workers.append(int(process.name))
-        return workers
+        assert self._server is not None
+        return self._server.worker_pids()
 
     def output(self) -> str:
         try:
-            return self.log_path.read_text(errors="replace")[-5000:]
+            return self.log_path.read_text(errors="replace")
         except OSError:
             return ""
 
     def kill(self) -> None:
         """kill -9 of the server and all its workers, mid-whatever."""
-        assert self._process is not None
-        os.killpg(self._process.pid, signal.SIGKILL)
-        self._process.wait(timeout=_STOP_TIMEOUT_SECONDS)
+        assert self._server is not None
+        self._server.kill()
 
     def stop(self) -> None:
-        if not self.alive():
-            return
-        assert self._process is not None
-        os.killpg(self._process.pid, signal.SIGTERM)
-        try:
-            self._process.wait(timeout=_STOP_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            os.killpg(self._process.pid, signal.SIGKILL)
-            self._process.wait(timeout=_STOP_TIMEOUT_SECONDS)
+        if self._server is not None:
+            self._server.stop()

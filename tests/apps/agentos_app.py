@@ -86,7 +86,11 @@ def _session_dict(session_type: str, user_id: str, number: int, now: int) -> dic
 def seed(db: Any, sessions_file: Path) -> None:
     from agno.session import AgentSession, TeamSession, WorkflowSession
 
-    classes = {"agent": AgentSession, "team": TeamSession, "workflow": WorkflowSession}
+    classes: dict[str, type[AgentSession] | type[TeamSession] | type[WorkflowSession]] = {
+        "agent": AgentSession,
+        "team": TeamSession,
+        "workflow": WorkflowSession,
+    }
     now = int(time.time())
     listing = []
     for number, user_id in enumerate(USERS):
