@@ -139,7 +139,10 @@ def chat_history(session: StoredSession) -> list[JSONObject]:
         for message in _messages(run):
             if not isinstance(message, dict) or message.get("from_history"):
                 continue
-            if message.get("role") in _SKIPPED_ROLES:
+            role = message.get("role")
+            # Any JSON may be stored there: only a string can name a skipped role (a list or an
+            # object is not hashable, and must not fail the answer after the rename committed).
+            if isinstance(role, str) and role in _SKIPPED_ROLES:
                 continue
             history.append(agno_message(message))
     return history

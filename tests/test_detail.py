@@ -465,3 +465,41 @@ def test_message_shaping_equals_the_implementation_it_replaced(
 def test_cached_timestamps_equal_computed_ones(epoch_seconds: int | None) -> None:
     assert render_timestamp(epoch_seconds) == render_timestamp.__wrapped__(epoch_seconds)
     assert render_timestamp(epoch_seconds) == render_timestamp.__wrapped__(epoch_seconds)
+
+
+_ANY_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+# Messages and runs whose every known key may hold ANY JSON value, as another writer might
+# have stored it: the shaping runs after the rename committed, so it must never fail.
+_MESSAGE_KEYS_TRIED = ["role", "content", "from_history", "metrics", "created_at", "id",
+                       "tool_calls", "images", "name", "parent_run_id", "status"]  # fmt: skip
+_ODD_MESSAGE = st.dictionaries(st.sampled_from(_MESSAGE_KEYS_TRIED), _ANY_JSON, max_size=6)
+_ODD_RUN = st.fixed_dictionaries(
+    {"messages": st.lists(_ODD_MESSAGE | _ANY_JSON, max_size=3)},
+    optional={
+        "status": _ANY_JSON,
+        "parent_run_id": _ANY_JSON,
+        "agent_id": _ANY_JSON,
+        "input": _ANY_JSON,
+        "run_id": _ANY_JSON,
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    session_type=st.sampled_from(list(SessionType)),
+    runs=st.lists(_ODD_RUN | _ANY_JSON, max_size=3),
+    summary=st.none() | st.dictionaries(st.text(max_size=8), _ANY_JSON, max_size=3),
+)
+def test_shaping_never_fails_whatever_json_the_runs_hold(
+    session_type: SessionType, runs: list[Any], summary: dict[str, Any] | None
+) -> None:
+    session = make_session(session_type, runs=runs, summary=summary)
+    body = session_detail(session)
+    assert body["session_id"] == session.session_id
