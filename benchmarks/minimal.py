@@ -28,9 +28,8 @@ from domain.session import RenameRequest, SessionType
 from store.base import DEFAULT_SESSION_TABLE
 from store.rows import can_match_a_row, rename_parameters, session_from_row
 
-# The store modules' own statements, so the yardstick runs exactly our SQL. They are module-private
-# names of our own store package (no public accessor exists yet).
-from store.sqlite import _rename_sql as sqlite_rename_sql
+# The store modules' own statements, so the yardstick runs exactly our SQL.
+from store.sqlite import rename_sql as sqlite_rename_sql
 
 Rename = Callable[[dict[str, object]], list[tuple[Any, ...]]]
 
@@ -58,8 +57,8 @@ def postgres_renamer(url: str) -> tuple[Rename, Callable[[], None]]:
     import psycopg
     from psycopg.types.json import set_json_loads
 
-    from store.postgres import _rename_statement as postgres_rename_statement
     from store.postgres import parse_url
+    from store.postgres import rename_statement as postgres_rename_statement
 
     options = parse_url(url)
     connection = psycopg.connect(options.conninfo, autocommit=True)

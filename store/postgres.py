@@ -135,7 +135,7 @@ _CAN_HOLD_A_NAME = (
 )
 
 
-def _rename_statement(schema: str, table: str) -> sql.Composed:
+def rename_statement(schema: str, table: str) -> sql.Composed:
     # ONE statement: only session_data.session_name and updated_at change, inside PostgreSQL, so
     # runs another writer appends meanwhile are never overwritten (the row lock orders the two).
     # The name goes back in the form the row uses: a JSONB object (agno on PostgreSQL), or a JSONB
@@ -224,7 +224,7 @@ class _Statements:
 def _statements(schema: str, table: str) -> _Statements:
     # Rendered once; identifiers are quoted by psycopg.sql, never pasted from a request.
     return _Statements(
-        rename=_rename_statement(schema, table).as_bytes(None),
+        rename=rename_statement(schema, table).as_bytes(None),
         exists=_exists_statement(schema, table).as_bytes(None),
         get=_get_statement(schema, table).as_bytes(None),
         put=_put_statement(schema, table).as_bytes(None),

@@ -1,8 +1,10 @@
 """SQLite backend over Agno's session table: the embedded default.
 
 Driver: aiosqlite. sqlite3 is blocking; aiosqlite runs each connection on its own thread and hands
-results back to the event loop, so a slow disk never stalls other requests. One connection per
-process is enough: SQLite admits one writer at a time anyway, and a rename is a single statement.
+results back to the event loop, so a slow disk never stalls other requests. Renames of a file
+database go through store/group_commit.py instead: a second connection on a writer thread of its
+own runs every rename queued at that moment in one transaction and one thread hop (SQLite admits
+one writer at a time anyway). Reads, bulk writes and check() use the aiosqlite connection.
 
 Durability: WAL journal with synchronous=NORMAL. A transaction is in the WAL file (the OS page
 cache) before the statement returns, so a killed server process loses nothing it answered; only
@@ -25,6 +27,7 @@ import orjson
 from domain.errors import StoreFailure
 from domain.session import RenameRequest, StoredSession
 from store.base import CHECK_TIMEOUT_SECONDS, DEFAULT_SESSION_TABLE
+from store.group_commit import GroupCommitWriter
 from store.rows import (
     COLUMN_LIST,
     COLUMNS,
@@ -41,6 +44,7 @@ from store.sqlite_file import WatchedFile, prepare_path
 
 logger = logging.getLogger(__name__)
 _SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
+_BUSY_TIMEOUT_MS = 10000
 
 
 def _create_table_sql(table: str) -> list[str]:
@@ -72,7 +76,7 @@ _CAN_HOLD_A_NAME = (
 )
 
 
-def _rename_sql(table: str) -> str:
+def rename_sql(table: str) -> str:
     # ONE statement: only session_data.session_name and updated_at change, inside SQLite, so a
     # concurrent writer's runs are never overwritten. The name is written back in the form the row
     # already uses: agno's double-encoded JSON string, or a plain JSON object. A row without
@@ -117,12 +121,14 @@ class SqliteStore:
         connection: aiosqlite.Connection,
         tables: tuple[str, ...],
         watched: WatchedFile | None = None,
+        writer: GroupCommitWriter | None = None,
     ) -> None:
         self._connection = connection
         self._watched = watched
+        self._writer = writer
         self._tables = tables
         self._bulk_lock = asyncio.Lock()
-        self._rename = {table: _rename_sql(table) for table in tables}
+        self._rename = {table: rename_sql(table) for table in tables}
         self._exists = {table: _exists_sql(table) for table in tables}
         self._get = {
             table: f"SELECT {COLUMN_LIST} FROM {table} WHERE session_id = ?" for table in tables
@@ -146,18 +152,32 @@ class SqliteStore:
             raise ValueError(f"synchronous must be one of {_SYNCHRONOUS_MODES}")
         file_path = None if str(path) == ":memory:" else prepare_path(Path(path))
         connection = await aiosqlite.connect(str(path), isolation_level=None)
+        writer = None
         try:
-            await connection.execute("PRAGMA busy_timeout = 10000")
+            await connection.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
             await connection.execute("PRAGMA journal_mode = WAL")
             await connection.execute(f"PRAGMA synchronous = {synchronous.upper()}")
             for table in checked_tables:
                 for statement in _create_table_sql(table):
                     await connection.execute(statement)
             watched = None if file_path is None else WatchedFile(file_path)
+            # An in-memory database exists on one connection only: its renames stay on it.
+            if watched is not None:
+                writer = await GroupCommitWriter.open(
+                    str(watched.path),
+                    synchronous=synchronous.upper(),
+                    busy_timeout_ms=_BUSY_TIMEOUT_MS,
+                    file_problem=watched.problem,
+                )
+                problem = watched.problem()  # the writer opened the same file
+                if problem is not None:
+                    raise StoreFailure(problem)
         except BaseException:
+            if writer is not None:
+                await writer.close()
             await connection.close()
             raise
-        return cls(connection, checked_tables, watched)
+        return cls(connection, checked_tables, watched, writer)
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -167,7 +187,13 @@ class SqliteStore:
         if not can_match_a_row(request):
             return None
         parameters = rename_parameters(request)
-        rows = await self._run(self._rename[table], parameters)
+        if self._writer is None:
+            rows = await self._run(self._rename[table], parameters)
+        else:
+            try:
+                rows = await self._writer.run(self._rename[table], parameters)
+            except sqlite3.Error as error:  # as in _run: a fault of the database
+                raise StoreFailure(str(error)) from error
         if rows:
             return renamed_session(rows[0], request.new_name)
         # Rarely reached (404s): tell "no such session" from one whose session_data another
@@ -216,6 +242,8 @@ class SqliteStore:
             raise StoreFailure("SQLite did not answer a trivial query in time") from error
 
     async def close(self) -> None:
+        if self._writer is not None:
+            await self._writer.close()  # the queued renames finish first
         if self._watched is not None and self._watched.problem() is not None:
             await self._empty_the_log_into_the_lost_file()
         await self._connection.close()

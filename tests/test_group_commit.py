@@ -1,0 +1,213 @@
+"""Group commit (store/group_commit.py) over a real SQLite file: renames queued together share one
+transaction, yet a rename that fails fails alone, every success is committed when it is answered,
+a lost file fails the renames waiting in the queue, and closing lets the queued renames finish."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from domain.errors import StoreFailure
+from domain.session import RenameRequest, SessionType, StoredSession
+from store.base import DEFAULT_SESSION_TABLE
+from store.group_commit import GroupCommitWriter
+from store.rows import rename_parameters
+from store.sqlite import SqliteStore, rename_sql
+from store.sqlite_file import WatchedFile
+from tests.factories import make_session
+
+pytestmark = pytest.mark.anyio
+TABLE = DEFAULT_SESSION_TABLE
+SESSIONS = 20
+BROKEN = 7
+
+
+@pytest.fixture
+def batch_sizes(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """The size of every batch the writer runs (to know the renames did share a transaction)."""
+    sizes: list[int] = []
+    run_batch = GroupCommitWriter._run_batch
+
+    def recorded(writer: GroupCommitWriter, work: list[tuple[str, dict[str, object]]]) -> Any:
+        sizes.append(len(work))
+        return run_batch(writer, work)
+
+    monkeypatch.setattr(GroupCommitWriter, "_run_batch", recorded)
+    yield sizes
+
+
+def _request(n: int, name: str = "new") -> RenameRequest:
+    return RenameRequest(f"s-{n}", SessionType.AGENT, f"{name} {n}", None, 1_900_000_000)
+
+
+async def _seeded(path: Path) -> SqliteStore:
+    store = await SqliteStore.open(path)
+    await store.put([make_session(session_id=f"s-{n}") for n in range(SESSIONS)], TABLE)
+    return store
+
+
+async def _outcome(store: SqliteStore, request: RenameRequest) -> StoredSession | StoreFailure:
+    try:
+        renamed = await store.rename(request, TABLE)
+    except StoreFailure as failure:
+        return failure
+    assert renamed is not None
+    return renamed
+
+
+def _names(path: Path) -> dict[str, str]:
+    """session_data per session, read by a fresh connection: only what was committed."""
+    with sqlite3.connect(path) as raw:
+        return dict(raw.execute(f"SELECT session_id, session_data FROM {TABLE}").fetchall())
+
+
+async def test_one_broken_row_in_a_batch_fails_alone(
+    tmp_path: Path, batch_sizes: list[int]
+) -> None:
+    path = tmp_path / "group.db"
+    store = await _seeded(path)
+    try:
+        with sqlite3.connect(path) as raw:  # another writer leaves one row unreadable JSON
+            raw.execute(f"UPDATE {TABLE} SET session_data = '{{broken' WHERE session_id = 's-7'")
+        outcomes = await asyncio.gather(*(_outcome(store, _request(n)) for n in range(SESSIONS)))
+        assert max(batch_sizes) > 1  # they did share a transaction
+        assert isinstance(outcomes[BROKEN], StoreFailure)
+        for n, outcome in enumerate(outcomes):
+            if n != BROKEN:
+                assert isinstance(outcome, StoredSession), (n, outcome)
+                assert outcome.session_name == f"new {n}"
+    finally:
+        await store.close()
+    stored = _names(path)
+    assert stored["s-7"] == "{broken"
+    for n in range(SESSIONS):
+        if n != BROKEN:
+            assert f'new {n}\\"' in stored[f"s-{n}"], stored[f"s-{n}"]
+
+
+class _CommitFailsOnce(sqlite3.Connection):
+    """A connection whose first COMMIT fails (as a full disk would make it): nothing of that
+    transaction is stored."""
+
+    commits_failed = 0
+    renames_run = 0
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        if sql == "COMMIT" and _CommitFailsOnce.commits_failed == 0:
+            _CommitFailsOnce.commits_failed += 1
+            raise sqlite3.OperationalError("database or disk is full")
+        if sql.lstrip().startswith("UPDATE"):
+            _CommitFailsOnce.renames_run += 1
+        return super().execute(sql, parameters)
+
+
+async def test_a_batch_that_cannot_commit_retries_each_rename_alone(
+    tmp_path: Path, batch_sizes: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "group.db"
+    await (await _seeded(path)).close()
+    real_connect = sqlite3.connect
+    monkeypatch.setattr(
+        sqlite3,
+        "connect",
+        lambda *args, **kwargs: real_connect(*args, **kwargs, factory=_CommitFailsOnce),
+    )
+    writer = await GroupCommitWriter.open(
+        str(path), synchronous="NORMAL", busy_timeout_ms=1000, file_problem=lambda: None
+    )
+    statement = rename_sql(TABLE)
+    try:
+        outcomes = await asyncio.gather(
+            *(writer.run(statement, rename_parameters(_request(n))) for n in range(5))
+        )
+    finally:
+        await writer.close()
+    assert batch_sizes == [5]
+    assert _CommitFailsOnce.commits_failed == 1
+    assert _CommitFailsOnce.renames_run == 10  # once in the failed batch, once alone
+    assert all(len(rows) == 1 for rows in outcomes)
+    stored = _names(path)
+    assert all(f'new {n}\\"' in stored[f"s-{n}"] for n in range(5))
+
+
+async def test_a_locked_database_fails_each_rename_and_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "group.db"
+    await (await _seeded(path)).close()
+    writer = await GroupCommitWriter.open(
+        str(path), synchronous="NORMAL", busy_timeout_ms=50, file_problem=lambda: None
+    )
+    statement = rename_sql(TABLE)
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock throughout
+        outcomes = await asyncio.gather(
+            *(writer.run(statement, rename_parameters(_request(n))) for n in range(3)),
+            return_exceptions=True,
+        )
+        holder.execute("ROLLBACK")
+        assert all(isinstance(outcome, sqlite3.OperationalError) for outcome in outcomes)
+        assert not any("new" in data for data in _names(path).values())
+        # The lock released: the writer serves again.
+        assert await writer.run(statement, rename_parameters(_request(0))) != []
+    finally:
+        holder.close()
+        await writer.close()
+
+
+async def test_renames_waiting_in_the_queue_fail_once_the_file_is_moved(tmp_path: Path) -> None:
+    path = tmp_path / "group.db"
+    store = await _seeded(path)
+    aside = tmp_path / "aside.db"
+    try:
+        waiting = [asyncio.ensure_future(_outcome(store, _request(n))) for n in range(SESSIONS)]
+        path.rename(aside)  # before the queued renames ran
+        outcomes = await asyncio.gather(*waiting)
+        assert all(isinstance(outcome, StoreFailure) for outcome in outcomes)
+        assert all("removed or moved away" in str(outcome) for outcome in outcomes)
+    finally:
+        await store.close()
+    assert not any("new" in data for data in _names(aside).values())
+
+
+async def test_a_problem_found_between_batches_fails_the_next_batch_only(tmp_path: Path) -> None:
+    path = tmp_path / "group.db"
+    await (await _seeded(path)).close()
+    watched = WatchedFile(path)
+    problems: list[str | None] = [None]
+    writer = await GroupCommitWriter.open(
+        str(path),
+        synchronous="NORMAL",
+        busy_timeout_ms=1000,
+        file_problem=lambda: problems[-1] or watched.problem(),
+    )
+    statement = rename_sql(TABLE)
+    try:
+        assert await writer.run(statement, rename_parameters(_request(0))) != []
+        problems.append("the file is gone")
+        with pytest.raises(StoreFailure, match="the file is gone"):
+            await writer.run(statement, rename_parameters(_request(1)))
+    finally:
+        await writer.close()
+    stored = _names(path)
+    assert 'new 0\\"' in stored["s-0"] and "new" not in stored["s-1"]
+
+
+async def test_closing_lets_the_queued_renames_finish_then_refuses_new_ones(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "group.db"
+    store = await _seeded(path)
+    waiting = [asyncio.ensure_future(_outcome(store, _request(n))) for n in range(SESSIONS)]
+    await asyncio.sleep(0)  # queued
+    await store.close()
+    outcomes = await asyncio.gather(*waiting)
+    assert all(isinstance(outcome, StoredSession) for outcome in outcomes)
+    stored = _names(path)
+    assert all(f'new {n}\\"' in stored[f"s-{n}"] for n in range(SESSIONS))
+    with pytest.raises(StoreFailure, match="closed"):
+        await store.rename(_request(0, "late"), TABLE)
