@@ -62,14 +62,23 @@ def prepare_path(path: Path) -> Path:
 
 
 class WatchedFile:
-    """The identity of the file the store's connection opened, checked against the path."""
+    """The identity of the file the store's connection opened, and of its `-wal` and `-shm`
+    files, checked against the paths.
+
+    The write-ahead log holds every commit not yet copied into the file: deleting it under a
+    running server (an operator "cleaning up") would silently lose them, and commits answered
+    200 would go into a log no other process sees. SQLite keeps a log (and its `-shm` index) at
+    the same inode while any connection is open, and deletes it only when the last one closes,
+    so while the store is open a log that vanished or changed identity is a fault, not a
+    checkpoint. They are recorded when first seen (SQLite creates them on first use)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._identity = _Identity.of(path)
+        self._companions: dict[str, _Identity | None] = dict.fromkeys(_LEFTOVER_SUFFIXES)
 
     def problem(self) -> str | None:
-        """None while the path names the file the store opened; else what happened to it."""
+        """None while the paths name the files the store opened; else what happened to them."""
         try:
             current = _Identity.of(self.path)
         except FileNotFoundError:
@@ -78,4 +87,21 @@ class WatchedFile:
             return f"SQLite database {self.path} cannot be checked: {error}"
         if current != self._identity:
             return f"SQLite database {self.path} was replaced by another file since it was opened"
+        return self._companion_problem()
+
+    def _companion_problem(self) -> str | None:
+        for suffix, known in self._companions.items():
+            companion = Path(f"{self.path}{suffix}")
+            try:
+                current = _Identity.of(companion)
+            except FileNotFoundError:
+                if known is None:
+                    continue  # not created yet
+                return f"SQLite file {companion} was removed or moved away while the database was open"
+            except OSError as error:
+                return f"SQLite file {companion} cannot be checked: {error}"
+            if known is None:
+                self._companions[suffix] = current
+            elif current != known:
+                return f"SQLite file {companion} was replaced while the database was open"
         return None

@@ -167,3 +167,18 @@ def test_serve_creates_a_missing_database_and_says_so(tmp_path: Path) -> None:
         created.stop()
     assert path.exists()
     assert f"SQLite database {path} does not exist: creating a new, empty one" in created.output()
+
+
+@pytest.mark.parametrize("suffix", ["-wal", "-shm"])
+def test_renames_answer_500_once_the_write_ahead_log_is_removed(
+    database: SqliteDirect, server: WorkerServer, suffix: str
+) -> None:
+    """An operator deleting the `-wal` (or `-shm`) of a database in use: the commits in it are
+    gone from every other reader's view, so no further rename may be acknowledged."""
+    assert [status for status, _ in _renames(server, "Before")] == [200] * ATTEMPTS
+    companion = Path(f"{database.path}{suffix}")
+    assert companion.exists()
+    companion.unlink()
+    assert _all_refused(_renames(server, "After"))
+    assert server.alive()
+    assert f"{companion} was removed or moved away" in server.output()
