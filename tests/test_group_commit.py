@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from domain.errors import StoreFailure
@@ -19,12 +20,16 @@ from store.group_commit import GroupCommitWriter
 from store.rows import rename_parameters
 from store.sqlite import SqliteStore, rename_sql
 from store.sqlite_file import WatchedFile
+from tests.direct_db import SqliteDirect, seed
 from tests.factories import make_session
+from tests.worker_server import WorkerServer
 
 pytestmark = pytest.mark.anyio
 TABLE = DEFAULT_SESSION_TABLE
 SESSIONS = 20
 BROKEN = 7
+TOKEN = "group-commit-token-0123456789"
+INTERNAL_ERROR_BODY = {"detail": "Internal server error", "error_code": "INTERNAL_SERVER_ERROR"}
 
 
 @pytest.fixture
@@ -211,3 +216,35 @@ async def test_closing_lets_the_queued_renames_finish_then_refuses_new_ones(
     assert all(f'new {n}\\"' in stored[f"s-{n}"] for n in range(SESSIONS))
     with pytest.raises(StoreFailure, match="closed"):
         await store.rename(_request(0, "late"), TABLE)
+
+
+async def test_concurrent_http_renames_with_one_broken_row_through_a_real_server(
+    tmp_path: Path,
+) -> None:
+    database = SqliteDirect(tmp_path / "agno.db")
+    await seed(database.url, [make_session(session_id=f"s-{n}") for n in range(SESSIONS)])
+    database.store_raw(f"s-{BROKEN}", "session_data", "{broken")
+    server = WorkerServer(["--database-url", database.url], TOKEN, tmp_path / "server.log")
+    server.start()
+    try:
+        async with httpx.AsyncClient(
+            base_url=server.base_url,
+            headers=server.headers,
+            timeout=60,
+            limits=httpx.Limits(max_connections=SESSIONS),
+        ) as client:
+            answers = await asyncio.gather(
+                *(
+                    client.post(f"/sessions/s-{n}/rename", json={"session_name": f"http {n}"})
+                    for n in range(SESSIONS)
+                )
+            )
+    finally:
+        server.stop()
+    statuses = [answer.status_code for answer in answers]
+    assert statuses == [500 if n == BROKEN else 200 for n in range(SESSIONS)], statuses
+    assert answers[BROKEN].json() == INTERNAL_ERROR_BODY
+    assert database.raw_row(f"s-{BROKEN}")["session_data"] == "{broken"
+    for n in range(SESSIONS):
+        if n != BROKEN:
+            assert database.stored_name(f"s-{n}") == f"http {n}"
