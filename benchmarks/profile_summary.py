@@ -55,7 +55,7 @@ STAGES: tuple[tuple[str, str], ...] = (
     ("SecurityOperation.__call__", "Connexion security (bearer check)"),
     ("RequestValidationOperation.__call__", "Connexion request validation (parameters, body)"),
     ("ContextOperation.__call__", "Connexion context and operation call"),
-    ("DirectArgumentsOperation._call", "handler arguments and answer (server/operation.py)"),
+    ("DirectArgumentsOperation._call", "handler arguments and answer (server/direct_arguments.py)"),
     ("AsyncResponseDecorator.__call__", "Connexion response decorator (serialise, headers)"),
     ("AsyncParameterDecorator.__call__", "Connexion parameter decorator (arguments, body again)"),
     ("rename_session (", "handler, domain, store (Python side)"),

@@ -48,6 +48,7 @@ from benchmarks.targets import (
 )
 from harness.ports import free_port
 from harness.processes import ServerProcess, start_server, tree_cpu_seconds
+from server.settings import SERVER_ENVIRONMENT_VARIABLES
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 CONNECTIONS = 16
@@ -59,11 +60,7 @@ AGNO_SESSIONS = 3 * AGNO_PER_TYPE
 CONFORMANCE_TIMEOUT_SECONDS = 900
 # What is measured is set by flags only: server settings a developer exported (response
 # validation, JWT mode, other databases) must not change it.
-SERVER_SETTING_VARIABLES = (
-    "DATABASES", "DATABASE_URL", "DB_ID", "DB_TABLES", "HOST", "JWT_ALGORITHM", "JWT_AUDIENCE",
-    "JWT_JWKS_FILE", "JWT_SCOPES_CLAIM", "JWT_USER_ID_CLAIM", "JWT_VERIFICATION_KEY", "LOG_LEVEL",
-    "OS_SECURITY_KEY", "PORT", "SESSION_TABLES", "VALIDATE_RESPONSES", "WORKERS",
-)  # fmt: skip
+SERVER_SETTING_VARIABLES = SERVER_ENVIRONMENT_VARIABLES
 
 
 def scaling_key(sessions: int) -> str:

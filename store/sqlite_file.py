@@ -97,7 +97,9 @@ class WatchedFile:
             except FileNotFoundError:
                 if known is None:
                     continue  # not created yet
-                return f"SQLite file {companion} was removed or moved away while the database was open"
+                return (
+                    f"SQLite file {companion} was removed or moved away while the database was open"
+                )
             except OSError as error:
                 return f"SQLite file {companion} cannot be checked: {error}"
             if known is None:

@@ -9,10 +9,11 @@ from pathlib import Path
 
 from harness.ports import free_port
 from harness.processes import ServerProcess, start_server
+from server.settings import SERVER_ENVIRONMENT_VARIABLES
 
 EXECUTABLE = Path(sys.executable).parent / "agno-rename"
 # Settings the test gives as flags only: none may come from the caller's environment.
-_UNSET = ("DATABASE_URL", "DATABASES", "DB_TABLES", "WORKERS", "PORT")
+_UNSET = tuple(v for v in SERVER_ENVIRONMENT_VARIABLES if v != "OS_SECURITY_KEY")
 
 
 class WorkerServer:
