@@ -17,6 +17,7 @@ from connexion.jsonifier import Jsonifier
 from connexion.middleware import ConnexionMiddleware, MiddlewarePosition
 from connexion.middleware.context import ContextMiddleware
 from connexion.middleware.request_validation import RequestValidationMiddleware
+from connexion.middleware.security import SecurityMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
@@ -102,15 +103,22 @@ def _authenticator(settings: Settings) -> Authenticator:
     )
 
 
-def _fast_middlewares() -> list[Any]:
-    """Connexion's default middleware stack with the per-request work that never changes done
-    once (server/memoized_operation.py, server/swagger_ui_paths.py)."""
-    replacements = {
+def _middlewares(settings: Settings, *, shortcuts: bool) -> list[Any]:
+    """Connexion's default middleware stack, with shortcuts the per-request work that never
+    changes done once (server/memoized_operation.py, server/swagger_ui_paths.py); BodyLimit right
+    after the security check, so no body is read for a request without valid credentials
+    (Connexion's MiddlewarePosition has no place after the security check)."""
+    replacements: dict[Any, Any] = {
         SwaggerUIMiddleware: SwaggerUIOnItsPaths,
         RequestValidationMiddleware: MemoizedRequestValidationMiddleware,
         ContextMiddleware: MemoizedContextMiddleware,
     }
-    return [replacements.get(m, m) for m in ConnexionMiddleware.default_middlewares]
+    stack = [
+        replacements.get(m, m) if shortcuts else m for m in ConnexionMiddleware.default_middlewares
+    ]
+    body_limit = functools.partial(BodyLimit, limit=settings.max_body_bytes)
+    stack.insert(stack.index(SecurityMiddleware) + 1, body_limit)
+    return stack
 
 
 def create_app(
@@ -155,7 +163,7 @@ def _build_app(
         __name__,
         jsonifier=Jsonifier(_OrjsonModule),
         pythonic_params=True,
-        middlewares=_fast_middlewares() if shortcuts else None,
+        middlewares=_middlewares(settings, shortcuts=shortcuts),
         validate_responses=settings.validate_responses,
         validator_map={
             "parameter": CachedParameterValidator if shortcuts else ParameterValidator,
@@ -189,9 +197,6 @@ def _build_app(
         )
     app.add_middleware(RequestIdMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(DefaultJsonContentType, position=MiddlewarePosition.BEFORE_EXCEPTION)
-    app.add_middleware(
-        BodyLimit, position=MiddlewarePosition.BEFORE_EXCEPTION, limit=settings.max_body_bytes
-    )
     app.add_middleware(NoSlashRedirects, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_url_rule("/openapi.json", "openapi", _serve_document, methods=["GET"])
     app.add_url_rule("/health", "health", _health, methods=["GET"])

@@ -35,9 +35,11 @@ from server.http_failures import (
     ClientDisconnected,
     MalformedRequest,
     NotReady,
+    RequestBodyTimeout,
     RequestBodyTooLarge,
     RequestHeadTimeout,
     RequestHeadTooLarge,
+    TooManyConnections,
 )
 from server.logs import current_request_id
 
@@ -59,12 +61,14 @@ ERROR_TABLE: tuple[tuple[type[BaseException], ErrorAnswer], ...] = (
     # The HTTP layer (server/http_protocol.py, server/body_limit.py), before the operation runs.
     (MalformedRequest, ErrorAnswer(400, "BAD_REQUEST")),
     (RequestHeadTimeout, ErrorAnswer(408, "REQUEST_TIMEOUT")),
+    (RequestBodyTimeout, ErrorAnswer(408, "REQUEST_TIMEOUT")),
     (RequestBodyTooLarge, ErrorAnswer(413, "PAYLOAD_TOO_LARGE")),
     (RequestHeadTooLarge, ErrorAnswer(431, "REQUEST_HEADER_FIELDS_TOO_LARGE")),
     # Nobody reads this answer; the status is for the access log.
     (ClientDisconnected, ErrorAnswer(400, "CLIENT_DISCONNECTED")),
     (ClientDisconnect, ErrorAnswer(400, "CLIENT_DISCONNECTED", ClientDisconnected().args[0])),
     (NotReady, ErrorAnswer(503, "NOT_READY")),
+    (TooManyConnections, ErrorAnswer(503, "SERVICE_UNAVAILABLE")),
     (DatabaseSelectionRequired, ErrorAnswer(400, "BAD_REQUEST")),
     (Unauthenticated, ErrorAnswer(401, "UNAUTHENTICATED")),
     (ConnexionUnauthorized, ErrorAnswer(401, "UNAUTHENTICATED", MISSING_CREDENTIALS)),

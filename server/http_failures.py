@@ -16,6 +16,16 @@ class RequestHeadTimeout(Exception):
         super().__init__(f"The request line and headers did not arrive within {seconds:g} s")
 
 
+class RequestBodyTimeout(Exception):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"The request body did not arrive within {seconds:g} s")
+
+
+class TooManyConnections(Exception):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The server has {limit} connections open; try again later")
+
+
 class MalformedRequest(Exception):
     def __init__(self) -> None:
         super().__init__("Invalid HTTP request received")

@@ -229,6 +229,25 @@ OPTIONS: tuple[Option, ...] = (
         group=LIMITS_GROUP,
     ),
     Option(
+        "body_timeout_seconds",
+        "--body-timeout",
+        "BODY_TIMEOUT_SECONDS",
+        30.0,
+        "seconds for a request's body to arrive after its head; over it 408 and the connection "
+        "closed",
+        kind="float",
+        group=LIMITS_GROUP,
+    ),
+    Option(
+        "max_connections",
+        "--max-connections",
+        "MAX_CONNECTIONS",
+        1000,
+        "open connections per worker; over it a new connection gets 503 and is closed",
+        kind="int",
+        group=LIMITS_GROUP,
+    ),
+    Option(
         "validate_responses",
         "--validate-responses",
         "VALIDATE_RESPONSES",
@@ -295,6 +314,8 @@ def _default(name: str) -> Any:
 DEFAULT_MAX_HEAD_BYTES: int = _default("max_head_bytes")
 DEFAULT_HEAD_TIMEOUT_SECONDS: float = _default("head_timeout_seconds")
 DEFAULT_MAX_BODY_BYTES: int = _default("max_body_bytes")
+DEFAULT_BODY_TIMEOUT_SECONDS: float = _default("body_timeout_seconds")
+DEFAULT_MAX_CONNECTIONS: int = _default("max_connections")
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,6 +350,8 @@ class Settings:
     max_head_bytes: int = _default("max_head_bytes")
     head_timeout_seconds: float = _default("head_timeout_seconds")
     max_body_bytes: int = _default("max_body_bytes")
+    body_timeout_seconds: float = _default("body_timeout_seconds")
+    max_connections: int = _default("max_connections")
     metrics: bool = _default("metrics")
     metrics_require_token: bool = _default("metrics_require_token")
 

@@ -29,5 +29,7 @@ def uvicorn_options(app: str, settings: Settings) -> dict[str, Any]:
             BoundedHttpToolsProtocol,
             max_head_bytes=settings.max_head_bytes,
             head_timeout=settings.head_timeout_seconds,
+            body_timeout=settings.body_timeout_seconds,
+            max_connections=settings.max_connections,
         ),
     }
