@@ -29,6 +29,14 @@ TOO_DEEP = "Request body is nested too deeply"
 TOO_LONG_NUMBER = "Request body has a number too long to read"
 
 
+def _not_json(constant: str) -> Any:
+    """Python's json reads NaN and Infinity, which JSON does not have: a 200 for such a body
+    echoed it back as invalid JSON."""
+    raise BadRequestProblem(
+        detail=f"Request body is not valid JSON: {constant} is not a JSON value"
+    )
+
+
 class CachedJSONBodyValidator(JSONBodyValidatorHooks):
     # id(schema) -> (schema, compiled validator); the schema is kept so its id stays unique.
     _compiled: ClassVar[dict[int, tuple[Any, Any]]] = {}
@@ -54,7 +62,7 @@ class CachedJSONBodyValidator(JSONBodyValidatorHooks):
         if not text:
             return None
         try:
-            return json.loads(text)
+            return json.loads(text, parse_constant=_not_json)
         except json.JSONDecodeError as error:
             raise BadRequestProblem(detail=str(error)) from error
         except RecursionError as error:

@@ -289,6 +289,9 @@ def test_a_body_at_the_limit_is_read(target: Target) -> None:
         pytest.param(b"[" * 2000 + b"]" * 2000, id="deep array"),
         pytest.param(b'{"session_name": "x"', id="truncated"),
         pytest.param(b'{"session_name": "x"}}', id="trailing"),
+        pytest.param(b'{"session_name": "x", "a": NaN}', id="NaN"),
+        pytest.param(b'{"session_name": "x", "a": [-Infinity]}', id="-Infinity"),
+        pytest.param(b'{"session_name": "x", "a": Infinity}', id="Infinity"),
     ],
 )
 def test_hostile_json_is_422(target: Target, body: bytes) -> None:
