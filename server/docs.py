@@ -1,4 +1,5 @@
-"""Swagger UI at /docs/, reading the OpenAPI 3.1 original (/openapi.json).
+"""Swagger UI at /docs/ (and /docs, with no redirect), reading the OpenAPI 3.1 original
+(/openapi.json).
 
 Connexion 3.3's Swagger UI is the `swagger-ui-bundle` package, whose newest release (1.1.0) ships
 Swagger UI 4.15, which cannot read OpenAPI 3.1 ("does not specify a valid version field").
@@ -15,7 +16,7 @@ import importlib.resources
 import json
 from pathlib import Path
 
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -24,10 +25,10 @@ DOCS_PATH = "/docs"
 DOCUMENT_URL = "../openapi.json"
 _ASSETS_PACKAGE = "swagger_ui"
 
-_PAGE = b"""<!DOCTYPE html>
+_PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head>
-  <meta charset="utf-8">
+  <meta charset="utf-8">{base}
   <title>Agno Rename Session - Swagger UI</title>
   <link rel="stylesheet" href="./swagger-ui.css">
   <link rel="icon" type="image/png" href="./favicon-32x32.png" sizes="32x32">
@@ -39,6 +40,11 @@ _PAGE = b"""<!DOCTYPE html>
 </body>
 </html>
 """
+
+
+def _page_response(base: str) -> Response:
+    page = _PAGE.format(base=base).encode()
+    return Response(page, media_type="text/html", headers={"Cache-Control": "no-cache"})
 
 
 def _start_script(document_url: str) -> bytes:
@@ -75,7 +81,11 @@ class SwaggerUI:
         self.app = app
         self._path = path.rstrip("/")
         self._folder = self._path + "/"
-        self._page = Response(_PAGE, media_type="text/html", headers={"Cache-Control": "no-cache"})
+        self._page = _page_response("")
+        # The page at the folder's name too, without a redirect (a redirect's Location would be
+        # built from the Host header): its base makes the relative addresses the folder's.
+        folder_name = self._path.rsplit("/", 1)[-1]
+        self._page_outside = _page_response(f'\n  <base href="{folder_name}/">')
         self._start = Response(
             _start_script(document_url),
             media_type="text/javascript",
@@ -93,8 +103,7 @@ class SwaggerUI:
         elif scope["method"] not in ("GET", "HEAD"):
             await self._assets(scope, receive, send)  # Starlette's 405
         elif route_path == self._path:
-            target = scope.get("root_path", "") + self._folder
-            await RedirectResponse(target)(scope, receive, send)
+            await self._page_outside(scope, receive, send)
         elif route_path in (self._folder, self._folder + "index.html"):
             await self._page(scope, receive, send)
         elif route_path == self._folder + "start.js":

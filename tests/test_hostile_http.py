@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import time
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -362,6 +364,26 @@ def test_no_redirect_is_built_from_the_host_header(
     answer = exchange(target.port, request)
     assert "location" not in answer.headers
     assert_error(answer, 404, "NOT_FOUND")
+
+
+@pytest.mark.parametrize("path", ["/docs", "/docs/"])
+def test_the_docs_page_is_served_at_both_paths_without_a_redirect(
+    target: Target, path: str
+) -> None:
+    request = f"GET {path} HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n"
+    answer = exchange(target.port, request.encode())
+    assert answer.status == 200 and "location" not in answer.headers, answer
+    assert answer.headers["content-type"].startswith("text/html")
+    # Its stylesheet, where a browser looks for it from that address.
+    base = re.search(rb'<base href="([^"]+)">', answer.body)
+    page_url = urllib.parse.urljoin(f"http://x{path}", base.group(1).decode() if base else "")
+    stylesheet = urllib.parse.urljoin(page_url, "./swagger-ui.css")
+    asset = exchange(
+        target.port,
+        f"GET {urllib.parse.urlsplit(stylesheet).path} HTTP/1.1\r\nHost: x\r\n"
+        "Connection: close\r\n\r\n".encode(),
+    )
+    assert asset.status == 200 and asset.headers["content-type"].startswith("text/css"), asset
 
 
 def test_another_method_is_the_json_405(target: Target) -> None:
