@@ -103,7 +103,7 @@ conformance: $(VENV)/.dev
 	$(BIN)/python -m conformance.wait http://127.0.0.1:$(CONFORMANCE_PORT)/health 30 \
 		|| { cat $(CONFORMANCE_DIR)/server.log; exit 2; }; \
 	$(BIN)/agno-rename-conformance run --base-url http://127.0.0.1:$(CONFORMANCE_PORT) \
-		--token "$$token" --sessions $(CONFORMANCE_DIR)/sessions.json \
+		--token="$$token" --sessions $(CONFORMANCE_DIR)/sessions.json \
 		--report-json reports/conformance.json --junit-xml reports/conformance.xml
 
 # Load benchmarks (BENCHMARKS.md): our server against a bare-ASGI ceiling, one table per run.
