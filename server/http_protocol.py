@@ -39,6 +39,9 @@ How the limits are counted:
   PARSE_SLICE bytes and, once MAX_QUEUED requests wait behind the one being answered, the rest is
   held back (at most one read) and reading stops until the queue shrinks. Answers the client does
   not read stop at the transport's high-water mark (uvicorn waits for the buffer to drain).
+- Answers not taken: an answer whose writes wait for the client to read (the transport's buffer
+  stayed over its high-water mark) for the body time limit aborts the connection; a client must
+  read at least ~48 KiB (high- to low-water mark) per that time.
 - Connections: at most `max_connections` per worker; a connection over it gets 503 at once and is
   closed (uvicorn's `limit_concurrency` answers a text/plain 503 only after reading a request head,
   holding the descriptor meanwhile).
@@ -131,6 +134,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._body_began: float | None = None  # loop time the head ended; None: no body awaited
         self._keep_alive = False  # the cycle's keep_alive, restored when its body has arrived
         self._unparsed = b""  # held back while MAX_QUEUED requests wait
+        self._write_timer: asyncio.TimerHandle | None = None  # armed while writing is paused
         self._awaiting_head = True
         self._head_began: float | None = None  # loop time; None: no head in progress
         self._head_bytes = 0  # whole reads counted while the head is incomplete
@@ -156,8 +160,22 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         if self._head_timer is not None:
             self._head_timer.cancel()
             self._head_timer = None
+        if self._write_timer is not None:
+            self._write_timer.cancel()
+            self._write_timer = None
         self._unparsed = b""
         super().connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        if self._write_timer is None:
+            self._write_timer = self.loop.call_later(self._body_timeout, self._write_stalled)
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        if self._write_timer is not None:
+            self._write_timer.cancel()
+            self._write_timer = None
 
     def data_received(self, data: bytes) -> None:
         if self._refused:
@@ -307,6 +325,15 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             self._refuse(RequestHeadTimeout(self._head_timeout))
         else:
             self.transport.close()  # not a byte: nothing to answer
+
+    def _write_stalled(self) -> None:
+        self._write_timer = None
+        logger.info(
+            "answer not read within %g s by %s: connection aborted",
+            self._body_timeout,
+            _peer(self.client),
+        )
+        self.transport.abort()  # close() would wait for the buffer to drain
 
     def _body_too_slow(self) -> None:
         logger.info(

@@ -233,8 +233,8 @@ OPTIONS: tuple[Option, ...] = (
         "--body-timeout",
         "BODY_TIMEOUT_SECONDS",
         30.0,
-        "seconds for a request's body to arrive after its head; over it 408 and the connection "
-        "closed",
+        "seconds for a request's body to arrive after its head (over it 408), and for a client to "
+        "take an answer its socket buffers cannot hold (over it the connection is dropped)",
         kind="float",
         group=LIMITS_GROUP,
     ),

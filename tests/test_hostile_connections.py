@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -284,3 +285,25 @@ def test_connections_over_the_cap_are_503_and_closed(capped: RunningServer) -> N
         for connection in held:
             connection.close()
     assert "new connections refused with 503" in capped.log()
+
+
+def test_answers_the_client_does_not_read_abort_the_connection(server: RunningServer) -> None:
+    """The 1.4 MB Swagger UI bundle asked for 4 times and never read: more than the socket
+    buffers take (one answer fits, and its connection is closed by the keep-alive timeout), so
+    the server's writes wait; after the body time limit it gives the connection up."""
+    requests = 4
+    log_before = len(server.log().splitlines())
+    with socket.socket() as connection:
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        connection.connect(("127.0.0.1", _port(server)))
+        connection.sendall(b"GET /docs/swagger-ui-bundle.js HTTP/1.1\r\nHost: x\r\n\r\n" * requests)
+        for _ in range(int(CLOSE_WAIT / 0.1)):  # the server logs it once it gave up
+            if "answer not read within" in "\n".join(server.log().splitlines()[log_before:]):
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail("the server kept waiting for the client to read")
+        received = read_until_closed(connection)
+    answer = parse_answer(received)
+    assert answer.status == 200
+    assert len(received) < requests * int(answer.headers["content-length"])  # cut short
