@@ -143,13 +143,39 @@ def updated_at_monotonic(before: Body, after: Body) -> None:
         )
 
 
-def same_answer(known: tuple[int, bytes], unknown: tuple[int, bytes], how: str) -> None:
+ErrorShape = tuple[int, str, str, str]
+"""What a 401 may tell a caller: status, media type, detail and error_code."""
+
+ID_PLACEHOLDER = "<session id>"
+
+
+def error_shape(status: int, media_type: str, body: object, ids: Collection[str]) -> ErrorShape:
+    """The parts of an error answer that must not depend on whether the session exists.
+
+    Fields that differ on every request (a request_id, an RFC 9457 `instance`, a timestamp) are
+    left out, and the session id asked for is replaced in `detail`, so only a difference the
+    session's existence causes remains."""
+    media = media_type.split(";")[0].strip().lower()
+    if not isinstance(body, Mapping):
+        return status, media, _short(body), ""
+    detail = body.get("detail")
+    text = detail if isinstance(detail, str) else json.dumps(detail, sort_keys=True)
+    for session_id in sorted(ids, key=len, reverse=True):
+        if session_id:
+            text = text.replace(session_id, ID_PLACEHOLDER)
+    code = body.get("error_code")
+    return status, media, text, code if isinstance(code, str) else json.dumps(code)
+
+
+def same_answer(known: ErrorShape, unknown: ErrorShape, how: str) -> None:
     """A caller without a valid token must not learn whether a session exists."""
     if known != unknown:
         raise Violation(
-            f"the same answer for a known and an unknown session id ({how})",
-            f"known id: {known[0]} {_short(known[1].decode(errors='replace'))}; "
-            f"unknown id: {unknown[0]} {_short(unknown[1].decode(errors='replace'))}",
+            f"the same status, media type, detail and error_code for a known and an unknown "
+            f"session id ({how})",
+            f"known id: {known[0]} {known[1]} detail {_short(known[2])} error_code "
+            f"{_short(known[3])}; unknown id: {unknown[0]} {unknown[1]} detail "
+            f"{_short(unknown[2])} error_code {_short(unknown[3])}",
         )
 
 

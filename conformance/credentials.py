@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 
 from conformance import checks
-from conformance.probe import Probe
+from conformance.probe import Answer, Probe
 from conformance.readback import checkpoint
 from conformance.scenarios import (
     check_error_code,
@@ -22,6 +22,10 @@ ATTEMPTS = 5
 """Credentials that are not a bearer token at all (`authentication` below)."""
 MAX_REQUESTS = ATTEMPTS + 2 + 4 + 1 + 1 + 1
 """Attempts, two unknown-id twins, near-miss tokens, a malformed body, a read, a rename."""
+
+
+def _shape(answer: Answer, ids: tuple[str, str]) -> checks.ErrorShape:
+    return checks.error_shape(answer.status, answer.media_type(), answer.json(), ids)
 
 
 def _near_miss_tokens(token: str) -> list[tuple[str, str]]:
@@ -57,20 +61,22 @@ def authentication(probe: Probe, session: KnownSession) -> None:
         probe.verify("auth_required", answer, checks.status_in, answer.status, {401}, how)
         check_error_code(probe, answer)
         if how in ("no Authorization header", "a wrong token"):
+            unknown_id = unknown_session_id()
             missing = probe.case(
-                unknown_session_id(),
+                unknown_id,
                 query=session.scoped_query(),
                 headers=headers,
                 body=body,
                 authorized=False,
             )
             unknown = probe.send(missing, f"rename an unknown id with {how}")
+            ids = (session.session_id, unknown_id)
             probe.verify(
                 "auth_hides_existence",
                 unknown,
                 checks.same_answer,
-                answer.identity(),
-                unknown.identity(),
+                _shape(answer, ids),
+                _shape(unknown, ids),
                 how,
             )
     for how, token in _near_miss_tokens(probe.token):

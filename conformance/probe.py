@@ -74,8 +74,8 @@ class Answer:
         except (ValueError, UnicodeDecodeError):
             return None
 
-    def identity(self) -> tuple[int, bytes]:
-        return self.status, self.response.content or b""
+    def media_type(self) -> str:
+        return ", ".join(self.response.headers.get("content-type", []))
 
 
 def describe(response: Response) -> str:

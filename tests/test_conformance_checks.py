@@ -75,10 +75,39 @@ def test_status_error_code_and_same_answer() -> None:
     checks.error_code_present({"detail": "x", "error_code": "NOT_FOUND"})
     with pytest.raises(Violation):
         checks.error_code_present({"detail": "x"})
-    checks.same_answer((401, b"{}"), (401, b"{}"), "no token")
+    ids = ("known-1", "unknown-22")
+
+    def shape(status: int, body: object, media: str = "application/json") -> checks.ErrorShape:
+        return checks.error_shape(status, media, body, ids)
+
+    missing = {"detail": "Missing token", "error_code": "UNAUTHENTICATED"}
+    checks.same_answer(shape(401, missing), shape(401, missing), "no token")
+    # Per-request fields, the id echoed in detail and media-type parameters are not a leak.
+    checks.same_answer(
+        shape(401, {**missing, "request_id": "a1", "timestamp": "2026-01-01T00:00:00Z"}),
+        shape(
+            401,
+            {**missing, "request_id": "b2", "instance": "/r/2"},
+            "application/json; charset=utf-8",
+        ),
+        "no token",
+    )
+    checks.same_answer(
+        shape(401, {"detail": "No token for known-1", "error_code": "UNAUTHENTICATED"}),
+        shape(401, {"detail": "No token for unknown-22", "error_code": "UNAUTHENTICATED"}),
+        "no token",
+    )
     with pytest.raises(Violation) as leak:
-        checks.same_answer((401, b"{}"), (404, b"{}"), "no token")
+        checks.same_answer(shape(401, missing), shape(404, missing), "no token")
     assert "known id: 401" in str(leak.value.got) and "unknown id: 404" in str(leak.value.got)
+    leaks = (
+        (shape(401, {**missing, "detail": "Missing token for known-1"}), shape(401, missing)),
+        (shape(401, {**missing, "error_code": "SESSION_EXISTS"}), shape(401, missing)),
+        (shape(401, missing, "application/problem+json"), shape(401, missing)),
+    )
+    for known, unknown in leaks:
+        with pytest.raises(Violation):
+            checks.same_answer(known, unknown, "no token")
 
 
 def test_sessions_file_parsing_and_representatives() -> None:

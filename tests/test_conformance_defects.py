@@ -29,6 +29,7 @@ REQUIRED_CHECK_FOR_DEFECT = {
     "ignores_auth": "auth_required",
     "forbidden_403": "auth_required",
     "auth_after_lookup": "auth_hides_existence",
+    "auth_detail_names_session": "auth_hides_existence",
     "ignores_user": "user_scoping",
     "ignores_type": "type_scoping",
     "team_sessions_missing": "known_session_renamed",

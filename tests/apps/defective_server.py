@@ -16,6 +16,7 @@ import re
 import time
 import unicodedata
 import urllib.parse
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -33,6 +34,7 @@ DEFECTS: dict[str, str] = {
     "ignores_auth": "accepts requests without a valid token",
     "forbidden_403": "answers 403 instead of 401 for a wrong token",
     "auth_after_lookup": "unknown ids get 404 before the token is checked",
+    "auth_detail_names_session": "a 401's detail names the session only when it exists",
     "validates_before_auth": "judges the body before the token (recommended order)",
     "ignores_user": "renames sessions of other users",
     "ignores_type": "finds a session whatever type is asked",
@@ -110,6 +112,7 @@ LEGITIMATE_VARIANTS: dict[str, str] = {
     "ok_precise_times": "timestamps with microseconds and a +00:00 offset",
     "ok_refuses_padded": "refuses names with leading or trailing whitespace (400)",
     "ok_short_names": "refuses names longer than 64 characters (400)",
+    "ok_request_ids": "error bodies carry a request_id, an RFC 9457 instance and a timestamp",
 }
 """Correct servers that differ where the document allows it: the suite must pass them."""
 
@@ -183,6 +186,11 @@ class Variant:
             status = 403
         if self.has("not_found_as_400") and status == 404:
             status, body["error_code"] = 400, "BAD_REQUEST"
+        if self.has("ok_request_ids"):
+            request_id = uuid.uuid4().hex
+            body["request_id"] = request_id
+            body["instance"] = f"/requests/{request_id}"
+            body["timestamp"] = datetime.now(UTC).isoformat()
         media = "application/problem+json" if self.has("problem_json_errors") else None
         return JSONResponse(body, status_code=status, media_type=media)
 
@@ -255,7 +263,11 @@ class Variant:
     def unauthorized(self, request: Request) -> Response:
         header = request.headers.get("authorization")
         bearer = header is not None and header.lower().startswith("bearer ")
-        return self.error(401, "Invalid token" if bearer else "Missing token", "UNAUTHENTICATED")
+        detail = "Invalid token" if bearer else "Missing token"
+        session_id = request.path_params.get("session_id")
+        if self.has("auth_detail_names_session") and session_id in self.sessions:
+            detail = f"{detail} for session {session_id}"
+        return self.error(401, detail, "UNAUTHENTICATED")
 
     # Finding a session ----------------------------------------------------------------------
     def lookup(self, session_id: str, asked_type: str | None, user_id: str | None) -> Any:
