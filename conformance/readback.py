@@ -2,7 +2,9 @@
 query parameters), when the target offers it: before the first rename, as the reference the
 first rename answer is compared with (a rename that resets a field shows there); afterwards, to
 check that the stored name is the one last answered, the stored fields are the ones answered,
-and refused requests wrote nothing.
+and refused requests wrote nothing. Every listed session is read before the first rename and
+again at the end of the run, so a rename that also wrote another session (an UPDATE without the
+id) shows as that session's name changing without any rename of it answered.
 
 The operation under test does not need this endpoint; a target without it is told so in the
 report's notes, and the suite then judges persistence through consecutive rename answers only.
@@ -115,3 +117,17 @@ def checkpoint(probe: Probe, session: KnownSession, why: str) -> None:
         ledger.body,
         refused,
     )
+
+
+READS_PER_LISTED_SESSION = 2
+"""`baseline_all` and `checkpoint_all`: one read each per listed session."""
+
+
+def baseline_all(probe: Probe, sessions: tuple[KnownSession, ...]) -> None:
+    for session in sessions:
+        baseline(probe, session)
+
+
+def checkpoint_all(probe: Probe, sessions: tuple[KnownSession, ...]) -> None:
+    for session in sessions:
+        checkpoint(probe, session, "at the end of the run")

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import requests
 from schemathesis import GenerationMode
 
-from conformance import credentials, defaults, media, naming, scenarios
+from conformance import credentials, defaults, media, naming, readback, scenarios
 from conformance.catalog import CHECKS
 from conformance.generated import run_generated
 from conformance.probe import BudgetExhausted, Probe, TargetStopped
@@ -54,14 +54,17 @@ class RunOptions:
 
 def request_bound(options: RunOptions) -> int:
     """At most this many requests go to the target: positive and negative generated cases, the
-    fixed scenarios, the rename invariants of each session type listed, and (with
-    --restore-names) one read and one rename per listed session."""
+    fixed scenarios, the rename invariants of each session type listed, a read of every listed
+    session at the start and at the end, and (with --restore-names) one read and one rename per
+    listed session."""
     types = len(representatives(options.sessions))
+    reads = readback.READS_PER_LISTED_SESSION * len(options.sessions)
     restore = 2 * len(options.sessions) if options.restore_names else 0
     return (
         2 * options.max_examples
         + FIXED_SCENARIO_REQUESTS
         + scenarios.INVARIANT_REQUESTS_PER_TYPE * types
+        + reads
         + restore
     )
 
@@ -167,6 +170,8 @@ def run_suite(options: RunOptions, progress: Progress | None = None) -> RunResul
     chosen = representatives(sessions)
     first = chosen[0]
     phases: list[tuple[str, Callable[[], None]]] = [
+        # Before any rename: what every listed session is called, to see a rename write others.
+        ("read the listed sessions", partial(readback.baseline_all, probe, sessions)),
         # First: every later refusal is judged against what these renames answered.
         *(
             (
@@ -195,6 +200,7 @@ def run_suite(options: RunOptions, progress: Progress | None = None) -> RunResul
         ("unusual parameters", lambda: scenarios.unusual_parameters(probe, first)),
         # Last: a server that accepts a name it cannot store may break the session for good.
         ("unusual names", lambda: naming.unusual_names(probe, first)),
+        ("read the listed sessions back", partial(readback.checkpoint_all, probe, sessions)),
     ]
     try:
         progress.phase("reachability")

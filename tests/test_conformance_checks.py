@@ -264,6 +264,7 @@ def test_other_methods_want_405_with_allow() -> None:
 
 
 def test_request_bound_grows_with_examples_types_and_restores() -> None:
+    from conformance.readback import READS_PER_LISTED_SESSION
     from conformance.runner import FIXED_SCENARIO_REQUESTS, RunOptions, request_bound
     from conformance.scenarios import INVARIANT_REQUESTS_PER_TYPE
 
@@ -271,12 +272,13 @@ def test_request_bound_grows_with_examples_types_and_restores() -> None:
     three = parse_sessions(
         {"sessions": [{"session_id": t, "type": t} for t in ("agent", "team", "workflow")]}
     )
-    base = FIXED_SCENARIO_REQUESTS + INVARIANT_REQUESTS_PER_TYPE
+    assert READS_PER_LISTED_SESSION == 2
+    base = FIXED_SCENARIO_REQUESTS + INVARIANT_REQUESTS_PER_TYPE + 2
     assert request_bound(RunOptions("http://x", "t", one, max_examples=0)) == base
     assert request_bound(RunOptions("http://x", "t", one, max_examples=7)) == base + 14
     assert (
         request_bound(RunOptions("http://x", "t", three, max_examples=0))
-        == base + 2 * INVARIANT_REQUESTS_PER_TYPE
+        == base + 2 * INVARIANT_REQUESTS_PER_TYPE + 4
     )
     restoring = RunOptions("http://x", "t", three, max_examples=0, restore_names=True)
-    assert request_bound(restoring) == base + 2 * INVARIANT_REQUESTS_PER_TYPE + 6
+    assert request_bound(restoring) == base + 2 * INVARIANT_REQUESTS_PER_TYPE + 4 + 6

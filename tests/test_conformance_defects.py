@@ -56,6 +56,7 @@ REQUIRED_CHECK_FOR_DEFECT = {
     "history_fields_dropped": "chat_history_preserved",
     "updated_at_frozen": "updated_at_advances",
     "updated_at_not_stored": "persisted_on_read",
+    "renames_all_same_type": "refused_requests_write_nothing",
     "writes_before_scoping": "refused_requests_write_nothing",
     "refused_wipes_history": "refused_requests_write_nothing",
     "writes_before_name_check": "refused_requests_write_nothing",

@@ -34,6 +34,7 @@ DEFECTS: dict[str, str] = {
     "ignores_auth": "accepts requests without a valid token",
     "forbidden_403": "answers 403 instead of 401 for a wrong token",
     "auth_after_lookup": "unknown ids get 404 before the token is checked",
+    "renames_all_same_type": "a rename renames every session of the type (UPDATE without the id)",
     "auth_detail_names_session": "a 401's detail names the session only when it exists",
     "validates_before_auth": "judges the body before the token (recommended order)",
     "ignores_user": "renames sessions of other users",
@@ -373,6 +374,10 @@ class Variant:
         before = self.detail(stored, asked_type)
         before_updated = stored["updated_at"]
         stored["name"] = self.kept_name(name)
+        if self.has("renames_all_same_type"):
+            for other in self.sessions.values():
+                if other["type"] == stored["type"]:
+                    other["name"] = stored["name"]
         now = time.time()
         if self.has("updated_at_backwards"):
             stored["updated_at"] = stored["updated_at"] - 3600
