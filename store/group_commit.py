@@ -115,7 +115,7 @@ class GroupCommitWriter:
                 batch, self._queue = self._queue[:_MAX_BATCH], self._queue[_MAX_BATCH:]
                 work = [(sql, parameters) for sql, parameters, _ in batch]
                 try:
-                    outcomes = await loop.run_in_executor(self._executor, self._run_batch, work)
+                    outcomes = await loop.run_in_executor(self._executor, self.run_batch, work)
                 except Exception as error:  # the hop itself failed: fail these, go on
                     outcomes = [error] * len(batch)
                 except BaseException:  # cancelled (the loop is closing): fail these, stop
@@ -135,8 +135,9 @@ class GroupCommitWriter:
             else:
                 future.set_result(outcome)
 
-    def _run_batch(self, work: list[tuple[str, dict[str, object]]]) -> list[Outcome]:
-        """On the writer thread: the whole batch in one transaction, each statement isolated."""
+    def run_batch(self, work: list[tuple[str, dict[str, object]]]) -> list[Outcome]:
+        """On the writer thread: the whole batch in one transaction, each statement isolated.
+        (Called by the drainer only; public so that tests can see the batches.)"""
         problem = self._file_problem()
         if problem is not None:
             self._empty_the_log_into_the_lost_file()

@@ -36,13 +36,13 @@ INTERNAL_ERROR_BODY = {"detail": "Internal server error", "error_code": "INTERNA
 def batch_sizes(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     """The size of every batch the writer runs (to know the renames did share a transaction)."""
     sizes: list[int] = []
-    run_batch = GroupCommitWriter._run_batch
+    original = GroupCommitWriter.run_batch
 
     def recorded(writer: GroupCommitWriter, work: list[tuple[str, dict[str, object]]]) -> Any:
         sizes.append(len(work))
-        return run_batch(writer, work)
+        return original(writer, work)
 
-    monkeypatch.setattr(GroupCommitWriter, "_run_batch", recorded)
+    monkeypatch.setattr(GroupCommitWriter, "run_batch", recorded)
     yield sizes
 
 
