@@ -33,7 +33,7 @@ INVALID_TYPES = ("bogus", "", "Agent", "TEAM", "Workflow", "agent ")
 """Outside the enum: other cases and padding of the valid values included."""
 
 # Upper bounds of what the scenarios below send (the run's request bound adds them up).
-INVARIANT_REQUESTS_PER_TYPE = 1 + 2 + 1 + 3 + 4 + 3 + 1 + 1
+INVARIANT_REQUESTS_PER_TYPE = 1 + 2 + 1 + 3 + 6 + 5 + 1 + 1
 """A read, two renames, a read, other types (and none), other owners, near-miss ids, a read, a
 rename."""
 NOT_FOUND_REQUESTS = 1
@@ -172,6 +172,8 @@ def _other_owners(session: KnownSession) -> list[tuple[str, str]]:
         if session.user_id.swapcase() != session.user_id:
             owners.append(("the owner's user_id in another case", session.user_id.swapcase()))
         owners.append(("an empty user_id", ""))
+        owners.append(("the owner's user_id after a space", f" {session.user_id}"))
+        owners.append(("the owner's user_id before a space", f"{session.user_id} "))
         if session.user_id != "null":
             owners.append(("user_id 'null' (a name, not the absence of one)", "null"))
     return owners
@@ -183,6 +185,8 @@ def _near_misses(session_id: str) -> list[tuple[str, str]]:
         misses.append(("a prefix", session_id[:-1]))
     if session_id.swapcase() != session_id:
         misses.append(("another case", session_id.swapcase()))
+    misses.append(("the id after a space", f" {session_id}"))
+    misses.append(("the id before a space", f"{session_id} "))
     return misses
 
 

@@ -64,6 +64,8 @@ REQUIRED_CHECK_FOR_DEFECT = {
     # Identity and parameters.
     "ids_case_insensitive": "session_id_exact",
     "id_prefix_match": "session_id_exact",
+    "ids_trimmed": "session_id_exact",
+    "user_trimmed": "user_scoping",
     "user_case_insensitive": "user_scoping",
     "empty_user_is_any": "user_scoping",
     "null_user_is_any": "user_scoping",

@@ -34,6 +34,8 @@ DEFECTS: dict[str, str] = {
     "ignores_auth": "accepts requests without a valid token",
     "forbidden_403": "answers 403 instead of 401 for a wrong token",
     "auth_after_lookup": "unknown ids get 404 before the token is checked",
+    "ids_trimmed": "finds a session by its id with surrounding whitespace",
+    "user_trimmed": "matches user_id with surrounding whitespace to the owner",
     "renames_all_same_type": "a rename renames every session of the type (UPDATE without the id)",
     "auth_detail_names_session": "a 401's detail names the session only when it exists",
     "validates_before_auth": "judges the body before the token (recommended order)",
@@ -274,6 +276,8 @@ class Variant:
     def lookup(self, session_id: str, asked_type: str | None, user_id: str | None) -> Any:
         """The stored session the request names, or None."""
         stored = self.sessions.get(session_id)
+        if stored is None and self.has("ids_trimmed"):
+            stored = self.sessions.get(session_id.strip())
         if stored is None and self.has("ids_case_insensitive"):
             stored = next(
                 (s for k, s in self.sessions.items() if k.lower() == session_id.lower()), None
@@ -295,6 +299,8 @@ class Variant:
         if user_id == "null" and self.has("null_user_is_any"):
             return stored
         owner = stored["user_id"] or ""
+        if self.has("user_trimmed"):
+            user_id = user_id.strip()
         if self.has("user_case_insensitive"):
             return stored if owner.lower() == user_id.lower() else None
         return stored if owner == user_id else None
