@@ -10,6 +10,7 @@ import random
 from pathlib import Path
 from typing import Any
 
+from domain.builders import build_session, chat_run
 from domain.session import SessionType, StoredSession
 
 CREATED_AT = 1_760_000_000
@@ -24,40 +25,28 @@ def session_id(number: int) -> str:
 def chat_runs(messages: int) -> list[dict[str, Any]]:
     """One finished run holding `messages` chat messages (alternately user, assistant) after a
     system prompt, which the 200 body leaves out."""
-    entries: list[dict[str, Any]] = [
-        {"role": "system", "content": "You are a helpful assistant.", "created_at": CREATED_AT}
+    contents = [
+        f"Message {index}: a sentence of ordinary length about the weather."
+        for index in range(messages)
     ]
-    for index in range(messages):
-        role = "user" if index % 2 == 0 else "assistant"
-        entries.append(
-            {
-                "role": role,
-                "content": f"Message {index}: a sentence of ordinary length about the weather.",
-                "created_at": CREATED_AT + index,
-            }
-        )
-    return [
-        {"run_id": "run-1", "agent_id": "bench-agent", "status": "COMPLETED", "messages": entries}
-    ]
+    return [chat_run("run-1", contents, CREATED_AT, agent_id="bench-agent")]
 
 
 def bench_session(number: int, messages: int) -> StoredSession:
-    return StoredSession(
+    return build_session(
+        SessionType.AGENT,
         session_id=session_id(number),
-        session_type=SessionType.AGENT,
-        agent_id="bench-agent",
+        component_id="bench-agent",
+        component_name="Bench Agent",
         user_id="bench-user",
-        session_data={
-            "session_name": "Unnamed",
-            "session_state": {"step": 1},
-            "session_metrics": {"input_tokens": 120, "output_tokens": 40, "total_tokens": 160},
-        },
-        agent_data={"name": "Bench Agent", "agent_id": "bench-agent"},
-        metadata={"source": "benchmark"},
+        name="Unnamed",
         runs=chat_runs(messages),
-        summary={"summary": "A benchmark conversation.", "topics": ["weather"]},
         created_at=CREATED_AT,
         updated_at=CREATED_AT + 60,
+        session_state={"step": 1},
+        session_metrics={"input_tokens": 120, "output_tokens": 40, "total_tokens": 160},
+        metadata={"source": "benchmark"},
+        summary={"summary": "A benchmark conversation.", "topics": ["weather"]},
     )
 
 
