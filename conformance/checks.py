@@ -179,6 +179,16 @@ def same_answer(known: ErrorShape, unknown: ErrorShape, how: str) -> None:
         )
 
 
+def challenge_present(challenges: Collection[str]) -> None:
+    """RFC 9110 section 11.6.1: a 401 MUST carry at least one challenge in WWW-Authenticate."""
+    if not any(value.strip() for value in challenges):
+        raise Violation(
+            "a WWW-Authenticate header with a challenge (RFC 9110 section 11.6.1: a 401 MUST "
+            "send one), e.g. WWW-Authenticate: Bearer",
+            "no WWW-Authenticate header" if not challenges else "an empty WWW-Authenticate",
+        )
+
+
 def error_code_present(body: object) -> None:
     if not isinstance(body, Mapping) or not isinstance(body.get("error_code"), str):
         raise Violation(

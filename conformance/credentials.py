@@ -59,6 +59,9 @@ def authentication(probe: Probe, session: KnownSession) -> None:
         )
         answer = probe.send(known, f"rename with {how}")
         probe.verify("auth_required", answer, checks.status_in, answer.status, {401}, how)
+        if answer.status == 401:
+            challenge = answer.response.headers.get("www-authenticate", [])
+            probe.verify("auth_required", answer, checks.challenge_present, challenge)
         check_error_code(probe, answer)
         if how in ("no Authorization header", "a wrong token"):
             unknown_id = unknown_session_id()

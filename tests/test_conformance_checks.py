@@ -75,6 +75,10 @@ def test_status_error_code_and_same_answer() -> None:
     checks.error_code_present({"detail": "x", "error_code": "NOT_FOUND"})
     with pytest.raises(Violation):
         checks.error_code_present({"detail": "x"})
+    checks.challenge_present(["Bearer"])
+    for missing_challenge in ([], ["  "]):
+        with pytest.raises(Violation, match="WWW-Authenticate"):
+            checks.challenge_present(missing_challenge)
     ids = ("known-1", "unknown-22")
 
     def shape(status: int, body: object, media: str = "application/json") -> checks.ErrorShape:

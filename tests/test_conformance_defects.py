@@ -28,6 +28,7 @@ REQUIRED_CHECK_FOR_DEFECT = {
     "detail_list_422": "response_schema_conformance",
     "ignores_auth": "auth_required",
     "forbidden_403": "auth_required",
+    "no_www_authenticate": "auth_required",
     "auth_after_lookup": "auth_hides_existence",
     "auth_detail_names_session": "auth_hides_existence",
     "ignores_user": "user_scoping",

@@ -36,6 +36,7 @@ DEFECTS: dict[str, str] = {
     "auth_after_lookup": "unknown ids get 404 before the token is checked",
     "ids_trimmed": "finds a session by its id with surrounding whitespace",
     "user_trimmed": "matches user_id with surrounding whitespace to the owner",
+    "no_www_authenticate": "401 answers without a WWW-Authenticate header",
     "renames_all_same_type": "a rename renames every session of the type (UPDATE without the id)",
     "auth_detail_names_session": "a 401's detail names the session only when it exists",
     "validates_before_auth": "judges the body before the token (recommended order)",
@@ -195,7 +196,10 @@ class Variant:
             body["instance"] = f"/requests/{request_id}"
             body["timestamp"] = datetime.now(UTC).isoformat()
         media = "application/problem+json" if self.has("problem_json_errors") else None
-        return JSONResponse(body, status_code=status, media_type=media)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if self.has("no_www_authenticate"):
+            headers = None
+        return JSONResponse(body, status_code=status, media_type=media, headers=headers)
 
     def detail(self, stored: dict[str, Any], asked_type: str) -> dict[str, Any]:
         shape = "agent" if self.has("agent_body_for_all") else asked_type
