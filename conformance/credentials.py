@@ -4,6 +4,7 @@ case-insensitive (RFC 9110 section 11.1), so `bearer <token>` is a valid credent
 
 from __future__ import annotations
 
+import base64
 import secrets
 
 from conformance import checks
@@ -18,9 +19,9 @@ from conformance.scenarios import (
 )
 from conformance.sessions import KnownSession
 
-ATTEMPTS = 5
+ATTEMPTS = 6
 """Credentials that are not a bearer token at all (`authentication` below)."""
-MAX_REQUESTS = ATTEMPTS + 2 + 4 + 1 + 1 + 1
+MAX_REQUESTS = ATTEMPTS + 2 + 5 + 1 + 1 + 1
 """Attempts, two unknown-id twins, near-miss tokens, a malformed body, a read, a rename."""
 
 
@@ -32,6 +33,7 @@ def _near_miss_tokens(token: str) -> list[tuple[str, str]]:
     misses = [
         ("the token with a character appended", f"{token}x"),
         ("the token with a character prepended", f"x{token}"),
+        ("the token followed by a space and another word", f"{token} junk"),
     ]
     if len(token) > 1:
         misses.append(("a prefix of the token", token[:-1]))
@@ -42,12 +44,14 @@ def _near_miss_tokens(token: str) -> list[tuple[str, str]]:
 
 def authentication(probe: Probe, session: KnownSession) -> None:
     body = {"session_name": fresh_name("auth")}
+    basic = base64.b64encode(f"x:{probe.token}".encode()).decode("ascii")
     attempts: tuple[tuple[str, dict[str, str]], ...] = (
         ("no Authorization header", {}),
         ("a wrong token", {"Authorization": f"Bearer wrong-{secrets.token_hex(8)}"}),
         ('"Bearer" without a token', {"Authorization": "Bearer"}),
         ("Basic credentials", {"Authorization": "Basic dXNlcjpwYXNzd29yZA=="}),
         ("the token without a scheme", {"Authorization": probe.token}),
+        ("Basic credentials with the token as password", {"Authorization": f"Basic {basic}"}),
     )
     for how, headers in attempts:
         known = probe.case(

@@ -76,6 +76,8 @@ REQUIRED_CHECK_FOR_DEFECT = {
     "db_id_ignored": "unknown_db_id_404",
     # Credentials.
     "token_startswith": "token_exact",
+    "token_first_word": "token_exact",
+    "basic_password_is_token": "auth_required",
     "token_contained": "token_exact",
     "token_prefix_ok": "token_exact",
     "token_case_insensitive": "token_exact",

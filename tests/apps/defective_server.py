@@ -10,6 +10,7 @@ Run: python -m tests.apps.defective_server --port P --token T
 from __future__ import annotations
 
 import argparse
+import base64
 import copy
 import json
 import re
@@ -37,6 +38,8 @@ DEFECTS: dict[str, str] = {
     "ids_trimmed": "finds a session by its id with surrounding whitespace",
     "user_trimmed": "matches user_id with surrounding whitespace to the owner",
     "no_www_authenticate": "401 answers without a WWW-Authenticate header",
+    "token_first_word": "accepts 'Bearer <token> junk' (only the first word is compared)",
+    "basic_password_is_token": "accepts Basic credentials whose password is the token",
     "renames_all_same_type": "a rename renames every session of the type (UPDATE without the id)",
     "auth_detail_names_session": "a 401's detail names the session only when it exists",
     "validates_before_auth": "judges the body before the token (recommended order)",
@@ -259,6 +262,14 @@ class Variant:
         if self.has("token_contained"):
             return self.token in header
         scheme, _, given = header.partition(" ")
+        if self.has("basic_password_is_token") and scheme.lower() == "basic":
+            try:
+                decoded = base64.b64decode(given).decode(errors="replace")
+            except ValueError:
+                return False
+            return decoded.partition(":")[2] == self.token
+        if self.has("token_first_word") and given.split():
+            given = given.split()[0]
         if scheme != "Bearer" and (self.has("bearer_case_sensitive") or scheme.lower() != "bearer"):
             return False
         if self.has("token_prefix_ok"):
