@@ -1,6 +1,6 @@
 """The suite against the real Agno AgentOS 2.5.6 (its own SQLite database, security key set).
 
-AgentOS departs from its own document (../shared/reference/agno-session-storage.md); a suite that
+AgentOS departs from its own document (see README, "Against a real AgentOS"); a suite that
 passed it would not be doing its job. It must exit 1 and name at least: the 422 `detail` list,
 the missing `error_code`, the wrong `type` answered 200 (and the runs it then loses), a JSON body
 without Content-Type refused, and unstorable names accepted. AgentOS offers
