@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from benchmarks.machine import describe
 from benchmarks.run import AGNO_PER_TYPE, FULL, Plan, Run, log
@@ -105,35 +106,28 @@ def main(argv: list[str] | None = None) -> int:
             ids = run.agno_ids_file()
             for number in range(1, args.rounds + 1):
                 order = checkouts if number % 2 else list(reversed(checkouts))
+                # The same load and data for every server of the round.
+                row: dict[str, Any] = {
+                    "store": store,
+                    "url": url,
+                    "workers": args.workers,
+                    "connections": args.connections,
+                    "round_number": number,
+                    "sessions": 3 * AGNO_PER_TYPE,
+                    "data": AGNO_DATA,
+                    "ids": ids,
+                }
                 if args.minimal:
                     log(f"round {number}: minimal work")
-                    run.measure(
-                        MINIMAL,
-                        server="minimal",
-                        store=store,
-                        url=url,
-                        workers=args.workers,
-                        connections=args.connections,
-                        round_number=number,
-                        sessions=3 * AGNO_PER_TYPE,
-                        data=AGNO_DATA,
-                        ids=ids,
-                    )
+                    run.measure(MINIMAL, server="minimal", **row)
                 for name, tree in order:
                     log(f"round {number}: {name} ({tree})")
                     run.ours_tree = tree
                     run.measure(
                         name,
                         server=f"ours ({name})",
-                        store=store,
-                        url=url,
-                        workers=args.workers,
-                        connections=args.connections,
-                        round_number=number,
-                        sessions=3 * AGNO_PER_TYPE,
-                        data=AGNO_DATA,
-                        ids=ids,
                         minimal_key=MINIMAL if args.minimal else None,
+                        **row,
                     )
         finally:
             if postgres is not None:
