@@ -5,9 +5,7 @@ at the path; a restart after the file vanished in use refuses to start on an emp
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -23,7 +21,6 @@ INTERNAL_ERROR_BODY = {"detail": "Internal server error", "error_code": "INTERNA
 SESSIONS = 4
 # Enough requests that both workers answer some of them (the kernel spreads connections).
 ATTEMPTS = 24
-WORKER_WAIT_ATTEMPTS = 1200  # generous: 60 s on a busy machine
 
 
 @pytest.fixture
@@ -33,32 +30,19 @@ def database(tmp_path: Path) -> SqliteDirect:
     return direct
 
 
-def _has_open(pid: int, path: Path) -> bool:
-    try:
-        return any(os.readlink(fd) == str(path) for fd in Path(f"/proc/{pid}/fd").iterdir())
-    except OSError:
-        return False
-
-
-def _wait_until_every_worker_opened(server: WorkerServer, path: Path) -> None:
-    """Until both workers have the database open: a worker still starting when the file goes
-    would (rightly) refuse to start, and uvicorn then stops the whole server."""
-    for _ in range(WORKER_WAIT_ATTEMPTS):
-        workers = server.worker_pids()
-        if len(workers) == 2 and all(_has_open(pid, path) for pid in workers):
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"the workers did not open {path}:\n{server.output()}")
-
-
 @pytest.fixture
 def server(database: SqliteDirect, tmp_path: Path) -> Iterator[WorkerServer]:
     running = WorkerServer(
-        ["--workers", "2", "--database-url", database.url], TOKEN, tmp_path / "server.log"
+        ["--workers", "2", "--database-url", database.url],
+        TOKEN,
+        tmp_path / "server.log",
+        log_level="info",
     )
     running.start()
     try:
-        _wait_until_every_worker_opened(running, database.path)
+        # A worker still starting when the file goes would (rightly) refuse to start, and
+        # uvicorn then stops the whole server.
+        running.wait_until_workers_started(2)
         yield running
     finally:
         running.stop()
@@ -151,11 +135,14 @@ def test_a_restart_after_the_file_vanished_in_use_refuses_to_start_empty(
 def test_serve_creates_a_missing_database_and_says_so(tmp_path: Path) -> None:
     path = tmp_path / "new" / "agno.db"
     created = WorkerServer(
-        ["--workers", "2", "--database-url", f"sqlite:///{path}"], TOKEN, tmp_path / "new.log"
+        ["--workers", "2", "--database-url", f"sqlite:///{path}"],
+        TOKEN,
+        tmp_path / "new.log",
+        log_level="info",
     )
     created.start()
     try:
-        _wait_until_every_worker_opened(created, path)
+        created.wait_until_workers_started(2)
         response = httpx.post(
             f"{created.base_url}/sessions/none/rename",
             headers=created.headers,

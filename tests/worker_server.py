@@ -5,6 +5,7 @@ harness/processes.py, the one launcher)."""
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 from harness.ports import free_port
@@ -19,13 +20,15 @@ _UNSET = tuple(v for v in SERVER_ENVIRONMENT_VARIABLES if v != "OS_SECURITY_KEY"
 class WorkerServer:
     """`agno-rename serve ARGUMENTS --port <free>`; output goes to `log_path`."""
 
-    def __init__(self, arguments: list[str], token: str, log_path: Path) -> None:
+    def __init__(
+        self, arguments: list[str], token: str, log_path: Path, *, log_level: str = "warning"
+    ) -> None:
         self.port = free_port()
         self.token = token
         self.log_path = log_path
         self._command = [
             str(EXECUTABLE), "serve", "--host", "127.0.0.1", "--port", str(self.port),
-            "--log-level", "warning", *arguments,
+            "--log-level", log_level, *arguments,
         ]  # fmt: skip
         self._server: ServerProcess | None = None
 
@@ -54,6 +57,17 @@ class WorkerServer:
     def worker_pids(self) -> list[int]:
         assert self._server is not None
         return self._server.worker_pids()
+
+    def wait_until_workers_started(self, count: int, timeout: float = 60.0) -> None:
+        """Until `count` worker processes have finished their start-up (opened the databases and
+        built the app), as uvicorn logs it: only with `log_level="info"`. Listening and having
+        the database file open are not enough: a worker still starting may yet fail, and uvicorn
+        then stops the whole server."""
+        deadline = time.monotonic() + timeout
+        while self.output().count("Application startup complete.") < count:
+            if not self.alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"{count} workers did not start:\n{self.output()}")
+            time.sleep(0.05)
 
     def output(self) -> str:
         try:
