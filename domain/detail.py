@@ -2,9 +2,9 @@
 
 Field by field this follows agno's AgentSessionDetailSchema / TeamSessionDetailSchema /
 WorkflowSessionDetailSchema `from_session` over a session read from the database, so a client sees
-the same body from either server (tests/test_agno_interop.py compares the two). Where agno would
-fail instead (a name that is not a string, a summary it cannot parse, `runs` of `[]`), we answer
-with what the document allows rather than a 500.
+the same body from either server (tests/system/test_agno_interop.py compares the two). Where agno
+would fail instead (a name that is not a string, a summary it cannot parse, `runs` of `[]`), we
+answer with what the document allows rather than a 500.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ server/memoized_operation.py) and its validators (server/validation.py) need a f
 Connexion 3.3 has no public name for. They get them from here, under public names; ruff's
 private-member rule (SLF001) keeps every other module off private names. A Connexion upgrade is
 reviewed here: importing this module with any other version raises ConnexionVersionError, and
-tests/test_connexion_internals.py fails loudly.
+tests/server/test_connexion_internals.py fails loudly.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ their generic per-request work.
 
 DirectArgumentsApi (what `create_app` uses) takes operations with plain string path and query
 parameters and a JSON body; others get server/decorate_once.py's path.
-tests/test_benchmarks_direct_arguments.py checks every request is answered exactly as by
+tests/benchmarks/test_benchmarks_direct_arguments.py checks every request is answered exactly as by
 Connexion as shipped (`create_reference_app`).
 """
 

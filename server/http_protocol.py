@@ -15,7 +15,7 @@ This is the ONE module that relies on uvicorn's private internals: it subclasses
 `connection_made`/`connection_lost` methods, its `flow` (FlowControl), `pipeline`, `connections`
 and `cycle` (whose `keep_alive`, `more_body`, `response_started` and `response_complete` it reads
 or sets), and the `url` and `headers` it collects for the request being parsed.
-It refuses to load under a uvicorn it was not written for (tests/test_hostile_http.py checks
+It refuses to load under a uvicorn it was not written for (tests/server/test_hostile_http.py checks
 the pinned version is the one named here).
 
 How the limits are counted:

@@ -220,7 +220,7 @@ class JwtAuthenticator:
                 failure = error  # another configured key may have signed it
             except jwt.PyJWTError as error:
                 # Every way a token can be wrong, malformed included (the Hypothesis tests in
-                # tests/test_jwt_auth.py look for others): a 401, never a 500.
+                # tests/server/test_jwt_auth.py look for others): a 401, never a 500.
                 raise _invalid(_failure_detail(error)) from error
         raise _invalid(_failure_detail(failure) if failure else "Token signed by an unknown key")
 

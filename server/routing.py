@@ -6,7 +6,7 @@ Starlette routers redirect `/x/` to `/x` when only the other one is a route, and
 Connexion 3.3 creates its routers itself (one per middleware and per API, some only when the
 middleware stack is first built), with no option for this. So on the first request the chain of
 applications is walked once and every router found gets `redirect_slashes = False`.
-tests/test_hostile_http.py checks every route of the running server answers its slash variant
+tests/server/test_hostile_http.py checks every route of the running server answers its slash variant
 with the JSON 404.
 """
 

@@ -2,7 +2,7 @@
 one frozen Settings object built from them at start.
 
 server/cli.py builds its argument parser from OPTIONS; Settings' field defaults are OPTIONS'
-defaults; worker processes get Settings as JSON (to_json / from_json). tests/test_settings.py
+defaults; worker processes get Settings as JSON (to_json / from_json). tests/server/test_settings.py
 checks Settings and OPTIONS agree and that README.md's configuration tables list exactly the
 `serve` options, with their flags, variables and defaults.
 """

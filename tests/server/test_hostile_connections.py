@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.server_process import RunningServer, running_server, seed
-from tests.test_hostile_http import (
+from tests.raw_http import (
     CLOSE_WAIT,
     RSS_GROWTH_BOUND,
     Answer,
@@ -23,6 +22,7 @@ from tests.test_hostile_http import (
     read_until_closed,
     rss_bytes,
 )
+from tests.server_process import RunningServer, running_server, seed
 
 TOKEN = "connections-token-0123456789"
 BODY_TIMEOUT = 1.5  # seconds; short so the tests do not wait long

@@ -23,7 +23,7 @@ from store.rows import (
     session_from_row,
 )
 
-_DOCUMENT = yaml.safe_load((Path(__file__).parent.parent / "openapi.yaml").read_text())
+_DOCUMENT = yaml.safe_load((Path(__file__).resolve().parents[2] / "openapi.yaml").read_text())
 _SCHEMAS = _DOCUMENT["components"]["schemas"]
 VALIDATORS = {
     session_type: jsonschema_rs.validator_for(

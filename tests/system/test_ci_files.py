@@ -14,7 +14,7 @@ import yaml
 
 from tests.server_process import running_server, seed
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CI_WORKFLOW = ROOT / ".github" / "workflows" / "ci.yml"
 GATE_EXAMPLE = ROOT / "examples" / "conformance-gate.yml"
 PLACEHOLDER = "YOUR SERVER"

@@ -24,7 +24,7 @@ from tests.server_process import running_process, running_server
 
 OS_ID = "rename-os"
 """The AgentOS id, which AgentOS verifies as the audience; our JWT_AUDIENCE is set to it."""
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ALICE = "alice@example.com"
 BOB = "bob@example.com"
 
@@ -140,5 +140,5 @@ def test_difference_a_token_without_exp_is_refused_unless_allowed(
     deployments: Deployments,
 ) -> None:
     """AgentOS accepts a token that never expires; we refuse it by default (401), and accept it
-    with JWT_ALLOW_NO_EXP=true (tests/test_jwt_exp.py)."""
+    with JWT_ALLOW_NO_EXP=true (tests/server/test_jwt_exp.py)."""
     assert _statuses(deployments, ALICE, _sign_without_exp(), "") == (200, 401)

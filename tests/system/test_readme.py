@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.server_process import running_server, seed
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 EXAMPLE = re.compile(r"^(\d{3})[^\n]*:\n```sh\n(curl .*?)\n```", re.MULTILINE | re.DOTALL)
 
 

@@ -10,10 +10,10 @@ from openapi_spec_validator.validation.validators import OpenAPIV31SpecValidator
 
 from server.spec import DOCUMENT_PATH, connexion_document, load_document
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # SHA-256 of the seed document (AgentOS's extracted rename-session.openapi.yaml), recorded so that
 # a clone anywhere proves the contract was not edited. The repository reads nothing outside
-# itself; cross-check a copy of the seed with SEED_DOCUMENT=<path> pytest tests/test_spec.py.
+# itself; cross-check a copy of the seed with SEED_DOCUMENT=<path> pytest tests/system/test_spec.py.
 SEED_SHA256 = "f2eb953011119dbc3a2ab99fade5f476a4a640ac75d28403567c51e1edff1d3e"
 
 

@@ -534,7 +534,7 @@ def _renamed_by_agentos(
         text=True,
         timeout=120,
         env={**os.environ, "OS_SECURITY_KEY": key, "AGNO_TELEMETRY": "false"},
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=Path(__file__).resolve().parents[2],
         check=False,
     )
     assert completed.returncode == 0, completed.stderr

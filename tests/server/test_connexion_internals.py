@@ -17,7 +17,7 @@ from server.connexion_internals import (
     check_connexion_version,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 INTERNALS = ROOT / "server" / "connexion_internals.py"
 UVICORN_INTERNALS = ROOT / "server" / "http_protocol.py"  # the one module on uvicorn's
 OUR_PACKAGES = ("server", "handlers", "domain", "store")

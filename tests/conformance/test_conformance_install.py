@@ -18,7 +18,7 @@ import pytest
 from harness.ports import free_port
 from tests.server_process import running_server, seed
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SERVER_ONLY = {"agno-rename", "connexion", "uvicorn", "aiosqlite", "psycopg", "psycopg-pool"}
 GENERIC_NAMES = ("server", "store", "domain", "handlers")
 

@@ -22,7 +22,7 @@ from server.settings import (
     option,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 SETTING_OPTIONS = [o for o in OPTIONS if o.in_settings]
 SERVE_OPTIONS = [o for o in OPTIONS if "serve" in o.commands]
