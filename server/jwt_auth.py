@@ -52,6 +52,19 @@ _FAILURE_MESSAGES: tuple[tuple[type[Exception], str], ...] = (
 )
 
 
+_NUMERIC_DATE_CLAIMS = ("exp", "nbf", "iat")
+"""RFC 7519 section 2: a NumericDate is a JSON number. PyJWT reads them with int(), so it takes
+`"exp": "1999999999"` (a string) and `"exp": true` for dates; they are refused here."""
+
+
+def _require_numeric_dates(claims: Mapping[str, Any]) -> None:
+    for name in _NUMERIC_DATE_CLAIMS:
+        if name in claims:
+            value = claims[name]
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise _invalid(f"Token claim {name!r} is not a NumericDate (a JSON number)")
+
+
 def _invalid(detail: str) -> Unauthenticated:
     return Unauthenticated(detail, challenge=INVALID_TOKEN_CHALLENGE)
 
@@ -208,7 +221,7 @@ class JwtAuthenticator:
         failure: Exception | None = None
         for key in self._candidate_keys(token):
             try:
-                return jwt.decode(
+                claims: Mapping[str, Any] = jwt.decode(
                     token,
                     key,
                     algorithms=self._algorithms,
@@ -218,10 +231,13 @@ class JwtAuthenticator:
                 )
             except jwt.InvalidSignatureError as error:
                 failure = error  # another configured key may have signed it
+                continue
             except jwt.PyJWTError as error:
                 # Every way a token can be wrong, malformed included (the Hypothesis tests in
                 # tests/server/test_jwt_auth.py look for others): a 401, never a 500.
                 raise _invalid(_failure_detail(error)) from error
+            _require_numeric_dates(claims)
+            return claims
         raise _invalid(_failure_detail(failure) if failure else "Token signed by an unknown key")
 
     def _candidate_keys(self, token: str) -> Sequence[Any]:

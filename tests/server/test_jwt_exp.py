@@ -103,3 +103,56 @@ def test_served_process(tmp_path: Path, allow: bool) -> None:
             assert response.status_code == 401, response.text
             assert response.json() == {"detail": NO_EXPIRY, "error_code": "UNAUTHENTICATED"}
             assert response.headers["www-authenticate"] == INVALID_TOKEN
+
+
+NOT_NUMERIC: list[tuple[str, object]] = [
+    ("exp", "1999999999"),  # a string of digits: PyJWT's int() reads it as a date
+    ("exp", True),  # int(True) == 1 is in the past; also refused for not being a number
+    ("nbf", "0"),
+    ("iat", "0"),
+    ("nbf", False),
+]
+
+
+def test_a_numeric_date_must_be_a_json_number() -> None:
+    """RFC 7519 section 2: NumericDate is a JSON number; a string (or a boolean) is an invalid
+    token, and a fractional date is still a number."""
+    strict = _authenticator(require_exp=True)
+    for name, value in NOT_NUMERIC:
+        with pytest.raises(Unauthenticated) as refused:
+            strict(_Request(KEY.sign({**claims("alice"), name: value})))
+        assert refused.value.challenge == INVALID_TOKEN, (name, value)
+    fractional = claims("alice")
+    fractional["exp"] += 0.5
+    assert strict(_Request(KEY.sign(fractional)))["sub"] == "alice"
+
+
+def test_served_process_refuses_string_dates(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'agno.db'}"
+    sessions_file = tmp_path / "sessions.json"
+    seed(url, sessions_file)
+    listed = json.loads(sessions_file.read_text())["sessions"][0]
+    env = {"JWT_VERIFICATION_KEY": KEY.verification, "JWT_ALGORITHM": KEY.algorithm}
+    user = listed["user_id"]
+    with running_server(url, tmp_path, token="unused-shared-key", env=env) as server:
+        refused = {
+            (name, repr(value)): _rename(
+                server.base_url, listed, KEY.sign({**claims(user), name: value})
+            )
+            for name, value in NOT_NUMERIC
+        }
+        # Leniency about a missing exp is not leniency about its type.
+        env_lenient = {**env, "JWT_ALLOW_NO_EXP": "true"}
+    with running_server(url, tmp_path, token="unused-shared-key", env=env_lenient) as lenient:
+        lenient_string = _rename(lenient.base_url, listed, KEY.sign(claims(user, exp="1999999999")))
+        accepted = _rename(lenient.base_url, listed, KEY.sign(claims(user)))
+    assert accepted.status_code == 200, accepted.text
+    for case, response in [*refused.items(), (("exp lenient", "'1999999999'"), lenient_string)]:
+        assert response.status_code == 401, (case, response.text)
+        body = response.json()
+        assert body["error_code"] == "UNAUTHENTICATED", (case, body)
+        assert "NumericDate" in body["detail"] or body["detail"] == "Token has expired", (
+            case,
+            body,
+        )
+        assert response.headers["www-authenticate"] == INVALID_TOKEN, case
