@@ -93,7 +93,7 @@ async def test_minimal_work_refuses_a_wrong_token_a_wrong_type_and_unknown_sessi
         minimal.close()
 
 
-def test_agno_data_holds_every_type_with_two_runs_and_the_id_file_names_their_types(
+def test_agno_data_holds_every_type_with_all_its_runs_and_the_id_file_names_their_types(
     agno_file: Path, tmp_path: Path
 ) -> None:
     import sqlite3
@@ -106,6 +106,8 @@ def test_agno_data_holds_every_type_with_two_runs_and_the_id_file_names_their_ty
     assert sorted((sid, kind) for sid, kind, _ in rows) == sorted(
         (agno_session_id(t, n), t.value) for t in TYPES for n in range(PER_TYPE)
     )
-    assert {runs for _, _, runs in rows} == {2}
+    # Every run agno was given is stored: the agent's two answered runs and its failed one, the
+    # team run beside its member's run, the workflow run (harness/agno_sessions.py).
+    assert {(kind, runs) for _, kind, runs in rows} == {("agent", 3), ("team", 2), ("workflow", 1)}
     lines = write_typed_id_file(tmp_path / "ids.txt", PER_TYPE).read_text().splitlines()
     assert sorted(lines) == sorted(f"{sid} {kind}" for sid, kind, _ in rows)

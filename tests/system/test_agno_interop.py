@@ -35,17 +35,16 @@ from psycopg.rows import dict_row
 
 from domain.detail import display_name, session_detail
 from domain.session import SessionType, StoredSession
+from harness.agno_sessions import CREATED_AT, workflow_session
 from store.factory import open_store
 from tests.agno_sessions import (
     AGNO_TYPE,
-    CREATED_AT,
     WrittenSession,
     read_back,
     reference_body,
     stored_as_row,
     stored_like_agno,
     unnamed_edge_sessions,
-    workflow_session,
     write_sessions,
 )
 from tests.factories import chat_run, make_session
