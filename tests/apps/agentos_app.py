@@ -1,8 +1,9 @@
 """Serve the real Agno AgentOS 2.5.6 on 127.0.0.1 over a SQLite database it seeds itself.
 
-Run as a script (a separate process), because agno reads OS_SECURITY_KEY once when `agno.os` is
-imported: `OS_SECURITY_KEY=... python tests/apps/agentos_app.py --port P --db-file F
---sessions-file S`. It writes the sessions file (the conformance suite's format) before serving.
+Run as a process of its own, because agno reads OS_SECURITY_KEY once when `agno.os` is imported:
+`OS_SECURITY_KEY=... python -m tests.apps.agentos_app --port P --db-file F --sessions-file S`.
+It writes the sessions file (the conformance suite's format) before serving. `serve` is also the
+JWT-authorized AgentOS of tests/apps/agentos_jwt_app.py.
 """
 
 from __future__ import annotations
@@ -103,14 +104,19 @@ def seed(db: Any, sessions_file: Path) -> None:
     sessions_file.write_text(json.dumps({"sessions": listing}, indent=2), encoding="utf-8")
 
 
-def main() -> int:
+def arguments(*, os_id: bool = False) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--db-file", type=Path, required=True)
     parser.add_argument("--sessions-file", type=Path, required=True)
-    args = parser.parse_args()
-    if not os.environ.get("OS_SECURITY_KEY"):
-        sys.exit("OS_SECURITY_KEY must be set before agno.os is imported")
+    if os_id:
+        parser.add_argument("--os-id", required=True)
+    return parser.parse_args()
+
+
+def serve(args: argparse.Namespace, *, jwt_audience: str | None = None) -> None:
+    """Seed the database and serve AgentOS until stopped; with `jwt_audience`, AgentOS's own JWT
+    authorization (RS256, the audience verified, and the AgentOS id) replaces the security key."""
     os.environ["AGNO_TELEMETRY"] = "false"  # no traffic beyond 127.0.0.1
     os.environ.setdefault("OPENAI_API_KEY", "unused-no-model-call-is-made")
 
@@ -119,14 +125,29 @@ def main() -> int:
     from agno.db.sqlite import SqliteDb
     from agno.models.openai import OpenAIChat
     from agno.os import AgentOS
+    from agno.os.config import AuthorizationConfig
 
     db = SqliteDb(db_file=str(args.db_file))
     seed(db, args.sessions_file)
     agent = Agent(
         id="basic-agent", name="Basic Agent", model=OpenAIChat(id="gpt-4o"), db=db, telemetry=False
     )
-    agent_os = AgentOS(agents=[agent], telemetry=False)
+    authorization: dict[str, Any] = {}
+    if jwt_audience is not None:
+        authorization = {
+            "id": jwt_audience,
+            "authorization": True,
+            "authorization_config": AuthorizationConfig(algorithm="RS256", verify_audience=True),
+        }
+    agent_os = AgentOS(agents=[agent], telemetry=False, **authorization)
     uvicorn.run(agent_os.get_app(), host="127.0.0.1", port=args.port, log_level="warning")
+
+
+def main() -> int:
+    args = arguments()
+    if not os.environ.get("OS_SECURITY_KEY"):
+        sys.exit("OS_SECURITY_KEY must be set before agno.os is imported")
+    serve(args)
     return 0
 
 

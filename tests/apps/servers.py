@@ -55,7 +55,8 @@ def agentos_server(workdir: Path, token: str) -> Iterator[Target]:
     sessions_file = workdir / "agentos-sessions.json"
     command = [
         sys.executable,
-        str(REPOSITORY / "tests" / "apps" / "agentos_app.py"),
+        "-m",
+        "tests.apps.agentos_app",
         "--port",
         str(port),
         "--db-file",
