@@ -41,19 +41,24 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
 
 
+def _create() -> PostgresServer:
+    """A new server, not started; skips (or, in CI, fails) the calling test if it cannot run."""
+    try:
+        return PostgresServer.create()
+    except PostgresUnavailable as unavailable:
+        if in_ci():
+            pytest.fail(f"PostgreSQL is required in CI: {unavailable}")
+        pytest.skip(str(unavailable))
+
+
 _shared: PostgresServer | None = None
 
 
 def shared_postgres_server() -> PostgresServer:
-    """The run's shared server; skips (or, in CI, fails) the calling test if it cannot run."""
+    """The run's shared server, started on first use."""
     global _shared
     if _shared is None:
-        try:
-            server = PostgresServer.create()
-        except PostgresUnavailable as unavailable:
-            if in_ci():
-                pytest.fail(f"PostgreSQL is required in CI: {unavailable}")
-            pytest.skip(str(unavailable))
+        server = _create()
         server.start()
         atexit.register(server.destroy)
         _shared = server
@@ -62,12 +67,7 @@ def shared_postgres_server() -> PostgresServer:
 
 def private_postgres_server() -> Iterator[PostgresServer]:
     """A started server of its own, destroyed afterwards (wrap in a fixture)."""
-    try:
-        server = PostgresServer.create()
-    except PostgresUnavailable as unavailable:
-        if in_ci():
-            pytest.fail(f"PostgreSQL is required in CI: {unavailable}")
-        pytest.skip(str(unavailable))
+    server = _create()
     try:
         server.start()
         yield server
