@@ -148,7 +148,7 @@ class ResponseSteps:
 
 class JSONBodyValidatorHooks(JSONRequestBodyValidator):  # type: ignore[misc]
     """Connexion's JSON body validator with its private hooks under public names: subclasses
-    override `schema_validator` and `parse_body`."""
+    override `schema_validator`, `parse_body` and `validate_body`."""
 
     @property
     def schema(self) -> Any:
@@ -174,3 +174,10 @@ class JSONBodyValidatorHooks(JSONRequestBodyValidator):  # type: ignore[misc]
 
     async def _parse(self, stream: Any, scope: Scope) -> Any:
         return await self.parse_body(stream, scope)
+
+    def validate_body(self, body: Any) -> Any:
+        """Connexion's check of a parsed body (raises BadRequestProblem with its message)."""
+        return super()._validate(body)
+
+    def _validate(self, body: Any) -> Any:
+        return self.validate_body(body)

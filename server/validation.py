@@ -6,6 +6,11 @@
 - Body and parameters: each compiled JSON Schema validator is built once per schema instead of on
   every request (Connexion 3.3 deep-copies each parameter's schema and compiles a new validator
   for every parameter of every request, and compiles the body schema every time too).
+- Body and parameters: a value is first checked by jsonschema_rs (compiled Rust, about 20 times
+  faster here); only a value it rejects is checked by Connexion's own jsonschema validator, which
+  gives the verdict and the message. jsonschema_rs is asked only about schemas made of keywords
+  on which the two cannot disagree (`_FAST_KEYWORDS`: no numbers, patterns, formats, references
+  or OpenAPI extensions), so every verdict and every 422 message is Connexion's.
 
 The schemas are the operation's own dicts, which live as long as the application; they are keyed
 by identity and kept in the cache, so an id can never be reused for another schema.
@@ -15,8 +20,10 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from typing import Any, ClassVar
 
+import jsonschema_rs
 from connexion.exceptions import BadRequestProblem
 from connexion.utils import is_null, is_nullable
 from connexion.validators import ParameterValidator
@@ -27,6 +34,63 @@ from server.connexion_internals import JSONBodyValidatorHooks
 
 TOO_DEEP = "Request body is nested too deeply"
 TOO_LONG_NUMBER = "Request body has a number too long to read"
+
+
+# The schema keywords jsonschema_rs may judge: for these, with the value types below, Draft 4 is
+# unambiguous and the two implementations agree. Anything else (numbers: 1.0 as an integer and
+# True as a number differ between drafts; `pattern`: Rust's regex is not Python's; `format`;
+# `$ref`; `nullable`, readOnly and other OpenAPI words Connexion's validator interprets) leaves
+# the schema to jsonschema alone.
+_FAST_KEYWORDS = frozenset(
+    {"type", "properties", "required", "enum", "items", "additionalProperties"}
+    | {"title", "description", "default", "example"}  # annotations, ignored by both
+)
+_FAST_TYPES = frozenset({"string", "object", "array", "boolean", "null"})
+Check = Callable[[Any], bool]
+
+
+def _fast_schema(schema: Any) -> bool:
+    """Whether `schema` uses only keywords and values on which jsonschema_rs and jsonschema
+    agree."""
+    if not isinstance(schema, dict) or not set(schema) <= _FAST_KEYWORDS:
+        return False
+    kind = schema.get("type", "object")
+    if not isinstance(kind, str) or kind not in _FAST_TYPES:
+        return False
+    enum = schema.get("enum", [])
+    if not isinstance(enum, list) or not all(isinstance(v, str) for v in enum):
+        return False
+    required = schema.get("required", [])
+    if not isinstance(required, list) or not all(isinstance(v, str) for v in required):
+        return False
+    properties = schema.get("properties", {})
+    if not isinstance(properties, dict) or not all(_fast_schema(v) for v in properties.values()):
+        return False
+    if "items" in schema and not _fast_schema(schema["items"]):
+        return False
+    extra = schema.get("additionalProperties", True)
+    return isinstance(extra, bool) or _fast_schema(extra)
+
+
+def compiled_check(schema: Any) -> Check | None:
+    """jsonschema_rs's Draft 4 verdict for `schema` as a function, or None when only jsonschema
+    may judge it. Its True is final (jsonschema agrees); its False is only a reason to ask
+    jsonschema, which gives the verdict and the message."""
+    if isinstance(schema, dict):
+        # Connexion attaches the document's components to a body schema for resolving $ref;
+        # a schema that passes _fast_schema refers to none of them.
+        schema = {k: v for k, v in schema.items() if k != "components"}
+    if not _fast_schema(schema):
+        return None
+    validator = jsonschema_rs.Draft4Validator(schema)
+
+    def is_valid(value: Any) -> bool:
+        try:
+            return bool(validator.is_valid(value))
+        except (ValueError, TypeError, OverflowError):  # a value it cannot convert
+            return False
+
+    return is_valid
 
 
 def _not_json(constant: str) -> Any:
@@ -40,6 +104,23 @@ def _not_json(constant: str) -> Any:
 class CachedJSONBodyValidator(JSONBodyValidatorHooks):
     # id(schema) -> (schema, compiled validator); the schema is kept so its id stays unique.
     _compiled: ClassVar[dict[int, tuple[Any, Any]]] = {}
+    # id(schema) -> (schema, jsonschema_rs check or None).
+    _checks: ClassVar[dict[int, tuple[Any, Check | None]]] = {}
+
+    def fast_check(self) -> Check | None:
+        schema = self.schema
+        cached = self._checks.get(id(schema))
+        if cached is None or cached[0] is not schema:
+            cached = (schema, compiled_check(schema))
+            self._checks[id(schema)] = cached
+        return cached[1]
+
+    def validate_body(self, body: Any) -> Any:
+        if body is not None:
+            check = self.fast_check()
+            if check is not None and check(body):
+                return None  # what Connexion's _validate returns for a valid body
+        return super().validate_body(body)
 
     def schema_validator(self) -> Any:
         schema = self.schema
@@ -77,6 +158,17 @@ class CachedParameterValidator(ParameterValidator):  # type: ignore[misc]
 
     # id(parameter definition) -> (definition, compiled validator of its schema).
     _compiled: ClassVar[dict[int, tuple[Any, Any]]] = {}
+    # id(parameter definition) -> (definition, jsonschema_rs check of its schema or None).
+    _checks: ClassVar[dict[int, tuple[Any, Check | None]]] = {}
+
+    @classmethod
+    def _fast_check(cls, param: dict[str, Any]) -> Check | None:
+        cached = cls._checks.get(id(param))
+        if cached is None or cached[0] is not param:
+            definition = copy.deepcopy(param)
+            cached = (param, compiled_check(definition.get("schema", definition)))
+            cls._checks[id(param)] = cached
+        return cached[1]
 
     @classmethod
     def _schema_validator(cls, param: dict[str, Any]) -> Any:
@@ -102,6 +194,9 @@ class CachedParameterValidator(ParameterValidator):  # type: ignore[misc]
         if is_nullable(param) and is_null(value):
             return None
         if value is not None:
+            check = cls._fast_check(param)
+            if check is not None and check(value):
+                return None
             try:
                 cls._schema_validator(param).validate(value)
             except ValidationError as exception:

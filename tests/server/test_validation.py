@@ -1,0 +1,59 @@
+"""server/validation.py's compiled checks: jsonschema_rs decides only where it cannot disagree
+with Connexion's own jsonschema validator, and what it accepts Connexion accepts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from connexion.json_schema import Draft4RequestValidator
+from jsonschema import Draft4Validator
+
+from server.validation import compiled_check
+
+BODY = {
+    "type": "object",
+    "properties": {"session_name": {"type": "string", "title": "Session Name"}},
+    "required": ["session_name"],
+    "title": "Body_rename_session",
+    "components": {"schemas": {}},
+}
+ENUM = {"type": "string", "enum": ["agent", "team", "workflow"], "default": "agent"}
+VALUES: list[Any] = [
+    None, True, False, 0, 1, 1.0, -3, 2**70, "", "agent", "AGENT", "team", "\ud800", "café",
+    [], ["agent"], {}, {"session_name": "x"}, {"session_name": 1}, {"session_name": None},
+    {"session_name": "x", "other": 1}, {"other": "x"}, {"session_name": ["x"]},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("schema", [BODY, ENUM, {"type": "string"}, {"type": "array"}])
+@pytest.mark.parametrize("value", VALUES)
+def test_accepted_only_what_connexion_accepts(schema: dict[str, Any], value: Any) -> None:
+    check = compiled_check(schema)
+    assert check is not None
+    reference = Draft4RequestValidator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+    if check(value):
+        assert reference.is_valid(value)
+    elif value != "\ud800":  # a value jsonschema_rs cannot convert: jsonschema is asked
+        assert not reference.is_valid(value)
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "integer"},
+        {"type": "number"},
+        {"type": "string", "pattern": "^a$"},
+        {"type": "string", "format": "date-time"},
+        {"$ref": "#/components/schemas/X"},
+        {"type": "string", "nullable": True},
+        {"type": "object", "properties": {"n": {"type": "integer"}}},
+        {"type": "object", "properties": {"s": {"type": "string", "readOnly": True}}},
+        {"type": "string", "enum": ["a", 1]},
+        {"type": ["string", "null"]},
+        {"type": "object", "additionalProperties": {"type": "number"}},
+        {"type": "array", "items": {"type": "string", "maxLength": 3}},
+    ],
+)
+def test_left_to_jsonschema(schema: dict[str, Any]) -> None:
+    assert compiled_check(schema) is None
