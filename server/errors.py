@@ -40,6 +40,8 @@ from server.http_failures import (
     RequestHeadTimeout,
     RequestHeadTooLarge,
     TooManyConnections,
+    TransferEncodingInHttp10,
+    UnsupportedTransferCoding,
 )
 from server.logs import current_request_id
 
@@ -60,10 +62,12 @@ ERROR_TABLE: tuple[tuple[type[BaseException], ErrorAnswer], ...] = (
     (InvalidSessionName, ErrorAnswer(400, "BAD_REQUEST")),
     # The HTTP layer (server/http_protocol.py, server/body_limit.py), before the operation runs.
     (MalformedRequest, ErrorAnswer(400, "BAD_REQUEST")),
+    (TransferEncodingInHttp10, ErrorAnswer(400, "BAD_REQUEST")),
     (RequestHeadTimeout, ErrorAnswer(408, "REQUEST_TIMEOUT")),
     (RequestBodyTimeout, ErrorAnswer(408, "REQUEST_TIMEOUT")),
     (RequestBodyTooLarge, ErrorAnswer(413, "PAYLOAD_TOO_LARGE")),
     (RequestHeadTooLarge, ErrorAnswer(431, "REQUEST_HEADER_FIELDS_TOO_LARGE")),
+    (UnsupportedTransferCoding, ErrorAnswer(501, "NOT_IMPLEMENTED")),
     # Nobody reads this answer; the status is for the access log.
     (ClientDisconnected, ErrorAnswer(400, "CLIENT_DISCONNECTED")),
     (ClientDisconnect, ErrorAnswer(400, "CLIENT_DISCONNECTED", ClientDisconnected().args[0])),

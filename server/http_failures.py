@@ -31,6 +31,20 @@ class MalformedRequest(Exception):
         super().__init__("Invalid HTTP request received")
 
 
+class UnsupportedTransferCoding(Exception):
+    """A transfer coding other than chunked (RFC 9112 section 6.1: 501)."""
+
+    def __init__(self, coding: str) -> None:
+        super().__init__(f"Transfer coding {coding!r} is not implemented; only chunked is")
+
+
+class TransferEncodingInHttp10(Exception):
+    """RFC 9112 section 6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing."""
+
+    def __init__(self) -> None:
+        super().__init__("Transfer-Encoding is not allowed in an HTTP/1.0 request")
+
+
 class RequestBodyTooLarge(Exception):
     def __init__(self, limit: int) -> None:
         super().__init__(f"The request body exceeds {limit} bytes")

@@ -14,7 +14,8 @@ This is the ONE module that relies on uvicorn's private internals: it subclasses
 `on_headers_complete`, `on_body`, `on_message_complete`, `on_response_complete`, `shutdown` and
 `connection_made`/`connection_lost` methods, its `flow` (FlowControl), `pipeline`, `connections`
 and `cycle` (whose `keep_alive`, `more_body`, `response_started` and `response_complete` it reads
-or sets), and the `url` and `headers` it collects for the request being parsed.
+or sets), the `url` and `headers` it collects for the request being parsed, and the parser's
+`get_method` and `get_http_version`.
 It refuses to load under a uvicorn it was not written for (tests/server/test_hostile_http.py checks
 the pinned version is the one named here).
 
@@ -42,6 +43,10 @@ How the limits are counted:
 - Answers not taken: an answer whose writes wait for the client to read (the transport's buffer
   stayed over its high-water mark) for the body time limit aborts the connection; a client must
   read at least ~48 KiB (high- to low-water mark) per that time.
+- Transfer codings: only chunked (501 for any other, e.g. `gzip, chunked`); Transfer-Encoding on
+  an HTTP/1.0 request is 400 (RFC 9112 section 6.1).
+- Every refusal here is counted in the metrics (`agno_rename_http_refusals_total`, by status and
+  error code): these answers never reach the application and its metrics middleware.
 - Connections: at most `max_connections` per worker; a connection over it gets 503 at once and is
   closed (uvicorn's `limit_concurrency` answers a text/plain 503 only after reading a request head,
   holding the descriptor meanwhile).
@@ -60,14 +65,17 @@ from uvicorn.protocols.http.flow_control import FlowControl
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from server.errors import render_error
+from server.errors import answer_for, render_error
 from server.http_failures import (
     MalformedRequest,
     RequestBodyTimeout,
     RequestHeadTimeout,
     RequestHeadTooLarge,
     TooManyConnections,
+    TransferEncodingInHttp10,
+    UnsupportedTransferCoding,
 )
+from server.metrics import count_refusal
 from server.settings import (
     DEFAULT_BODY_TIMEOUT_SECONDS,
     DEFAULT_HEAD_TIMEOUT_SECONDS,
@@ -229,6 +237,10 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         if self._head_bound > self._max_head_bytes and self._head_size() > self._max_head_bytes:
             self._refuse_large_head()
             return
+        framing = _framing_failure(self.headers, self.parser.get_http_version())
+        if framing is not None:
+            self._refuse(framing)
+            return
         previous = self.cycle
         super().on_headers_complete()
         cycle = self.cycle
@@ -352,6 +364,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             return
         self._refused = True
         rendered = render_error(failure)
+        count_refusal(rendered.status, answer_for(failure).error_code)
         phrase = http.HTTPStatus(rendered.status).phrase
         lines = [f"HTTP/1.1 {rendered.status} {phrase}".encode("ascii")]
         lines += [name + b": " + value for name, value in self.server_state.default_headers]
@@ -362,6 +375,32 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         lines += [f"{name}: {value}".encode("latin-1") for name, value in headers.items()]
         self.transport.write(b"\r\n".join(lines) + b"\r\n\r\n" + rendered.body)
         self.transport.close()
+
+
+_TRANSFER_ENCODING = b"transfer-encoding"
+
+
+def _framing_failure(headers: list[tuple[bytes, bytes]], version: str) -> Exception | None:
+    """RFC 9112 section 6.1 for what httptools lets through: an HTTP/1.0 request with
+    Transfer-Encoding is faulty framing (400, closed); a list that does not end in chunked cannot
+    be framed (400, section 6.3); a coding other than chunked before it is 501 (for `gzip,
+    chunked` httptools takes the chunks off and would hand on still-gzipped bytes). httptools
+    itself refuses chunked twice (400)."""
+    codings: list[str] = []
+    for name, value in headers:
+        if name == _TRANSFER_ENCODING:  # uvicorn lower-cases header names
+            codings += value.decode("latin-1").split(",")
+    if not codings:
+        return None
+    if version == "1.0":
+        return TransferEncodingInHttp10()
+    names = [coding.strip(" \t") for coding in codings]
+    if names[-1].lower() != "chunked":
+        return MalformedRequest()  # section 6.3: the body's length cannot be known, 400
+    for coding in names:
+        if coding.lower() != "chunked":
+            return UnsupportedTransferCoding(coding)
+    return None
 
 
 _last_cap_warning = -_CAP_WARNING_INTERVAL

@@ -1,5 +1,5 @@
 """Prometheus metrics (prometheus-client): requests by route template and status, latency, store
-errors, requests in flight, and `GET /metrics`.
+errors, requests in flight, the HTTP layer's own refusals, and `GET /metrics`.
 
 With several worker processes every worker writes its samples to files in the directory named by
 prometheus-client's PROMETHEUS_MULTIPROC_DIR (`agno-rename serve` creates it, see
@@ -97,6 +97,16 @@ class Metrics:
             "Requests answered 500 because the session store failed (database unreachable...).",
             registry=own,
         )
+        self.refusals = Counter(
+            f"{PREFIX}_http_refusals",
+            "Requests and connections the HTTP layer refused before the application saw them "
+            "(malformed, head too large or too slow, body too slow, unsupported transfer "
+            "coding, over the connection cap), by status and error code.",
+            ("status", "error_code"),
+            registry=own,
+        )
+        global _process_metrics
+        _process_metrics = self  # the HTTP protocol counts its refusals here (count_refusal)
         if self._directory is None:
             self.registry = own
         else:
@@ -119,6 +129,19 @@ class Metrics:
             return await handler(request, error)
 
         return counting  # type: ignore[return-value]
+
+
+_process_metrics: Metrics | None = None
+"""The metrics of the application this process serves; None when metrics are off."""
+
+
+def count_refusal(status: int, error_code: str) -> None:
+    """Count an answer the HTTP protocol (server/http_protocol.py) sent itself: it runs under the
+    application, so MetricsMiddleware never sees it. Labels come from the error table's few
+    rows, so no client can create new series."""
+    metrics = _process_metrics
+    if metrics is not None:
+        metrics.refusals.labels(str(status), error_code).inc()
 
 
 def forget_dead_workers() -> None:

@@ -291,6 +291,50 @@ def test_a_chunked_body_is_read_like_any_other(target: Target) -> None:
     assert target.stored_name() == name
 
 
+def _transfer_encoded(session_id: str, body: bytes, coding: bytes, version: bytes) -> bytes:
+    """A rename whose body is sent chunked under the Transfer-Encoding `coding`."""
+    head = rename_request(session_id, b"").split(b"Content-Length")[0]
+    head = head.replace(b" HTTP/1.1\r\n", b" HTTP/" + version + b"\r\n", 1)
+    chunks = b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n"
+    return head + b"Transfer-Encoding: " + coding + b"\r\n\r\n" + chunks
+
+
+@pytest.mark.parametrize(
+    ("coding", "version", "status", "error_code"),
+    [
+        # RFC 9112 section 6.1: a coding the server does not implement is 501; httptools would
+        # take the chunks off and hand on the rest as if it were the body.
+        (b"gzip, chunked", b"1.1", 501, "NOT_IMPLEMENTED"),
+        (b"identity, chunked", b"1.1", 501, "NOT_IMPLEMENTED"),
+        (b"chunked\r\nTransfer-Encoding: chunked", b"1.1", 400, "BAD_REQUEST"),
+        # Section 6.3: chunked not last, the length of the body cannot be known.
+        (b"gzip", b"1.1", 400, "BAD_REQUEST"),
+        # Section 6.1: Transfer-Encoding in an HTTP/1.0 message is faulty framing.
+        (b"chunked", b"1.0", 400, "BAD_REQUEST"),
+    ],
+)
+def test_a_transfer_coding_other_than_chunked_is_refused(
+    target: Target, coding: bytes, version: bytes, status: int, error_code: str
+) -> None:
+    before = target.stored_name()
+    name = f"Transfer-Encoding {coding!r} over HTTP/{version.decode()}"
+    # Not Connection: close, so that the server's closing is what the read waits for.
+    request = _transfer_encoded(target.session_id, name_body(name), coding, version)
+    answer = exchange(target.port, request.replace(b"Connection: close\r\n", b""))
+    assert_error(answer, status, error_code)
+    assert answer.headers["connection"] == "close"
+    assert target.stored_name() == before  # nothing written
+
+
+def test_chunked_in_any_case_is_chunked(target: Target) -> None:
+    name = "Sent in CHUNKED chunks"
+    answer = exchange(
+        target.port, _transfer_encoded(target.session_id, name_body(name), b"Chunked", b"1.1")
+    )
+    assert answer.status == 200, answer
+    assert target.stored_name() == name
+
+
 # 5. No redirects, JSON errors from the HTTP layer -------------------------------------------------
 @pytest.mark.parametrize(
     ("method", "path"),

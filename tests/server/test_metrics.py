@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -25,6 +26,7 @@ from server.metrics_directory import MULTIPROCESS_DIRECTORY_VARIABLE, multiproce
 from server.settings import Settings
 from store.memory import MemoryStore
 from tests.conftest import AUTH, TOKEN
+from tests.raw_http import assert_error, exchange, parse_answer, read_until_closed
 from tests.server_process import running_server, seed
 
 RENAME_ROUTE = "/sessions/{session_id}/rename"
@@ -248,3 +250,69 @@ def test_a_dead_workers_in_flight_count_is_dropped(
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [f"counter_{dead_pid}.db", f"gauge_livesum_{live_pid}.db"]
     )
+
+
+REFUSALS = "agno_rename_http_refusals_total"
+REFUSING_HEAD_TIMEOUT = 4.0  # seconds; longer than it takes to open three connections
+REFUSING_BODY_TIMEOUT = 1.0
+
+
+def _refused_by_the_http_layer(port: int, session_id: str) -> None:
+    """One of each answer the HTTP protocol sends itself, each read until the server closes."""
+    # Over the connection cap (2): the third connection gets 503 at once.
+    held = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
+    try:
+        with socket.create_connection(("127.0.0.1", port)) as third:
+            assert_error(parse_answer(read_until_closed(third)), 503, "SERVICE_UNAVAILABLE")
+    finally:
+        for connection in held:
+            connection.close()
+    rename = f"POST /sessions/{session_id}/rename HTTP/1.1\r\nHost: x\r\n".encode()
+    rename += f"Authorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\n".encode()
+    refused = [
+        (b"GARBAGE\r\n\r\n", 400, "BAD_REQUEST"),
+        (rename.replace(b"HTTP/1.1", b"HTTP/1.0") + b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+         400, "BAD_REQUEST"),
+        (rename + b"Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501, "NOT_IMPLEMENTED"),
+        (rename + b"X-Filler: " + b"a" * 70_000 + b"\r\n\r\n", 431,
+         "REQUEST_HEADER_FIELDS_TOO_LARGE"),
+        (rename[:20], 408, "REQUEST_TIMEOUT"),  # a head never finished
+        (rename + b"Content-Length: 10\r\n\r\n{", 408, "REQUEST_TIMEOUT"),  # a body never finished
+    ]  # fmt: skip
+    for request, status, error_code in refused:
+        assert_error(exchange(port, request), status, error_code)
+
+
+def test_the_http_layers_own_refusals_are_counted(tmp_path: Path) -> None:
+    """The answers server/http_protocol.py sends itself never pass the metrics middleware; they
+    are counted by status and error code. A 413 (after authentication, in the application) is a
+    request like any other."""
+    database = tmp_path / "agno.db"
+    sessions_file = tmp_path / "sessions.json"
+    seed(f"sqlite:///{database}", sessions_file)
+    session_id = json.loads(sessions_file.read_text())["sessions"][0]["session_id"]
+    limits = [
+        "--max-connections", "2", "--max-body-bytes", "1024",
+        "--head-timeout", str(REFUSING_HEAD_TIMEOUT), "--body-timeout", str(REFUSING_BODY_TIMEOUT),
+    ]  # fmt: skip
+    with running_server(
+        f"sqlite:///{database}", tmp_path, token=TOKEN, extra_args=limits,
+        env={"TMPDIR": str(tmp_path)},
+    ) as server:  # fmt: skip
+        port = int(server.base_url.rsplit(":", 1)[1])
+        _refused_by_the_http_layer(port, session_id)
+        too_large = httpx.post(
+            f"{server.base_url}/sessions/{session_id}/rename",
+            content=b"{" + b" " * 2048 + b"}",
+            headers={**AUTH, "Content-Type": "application/json"},
+            timeout=30,
+        )
+        assert too_large.status_code == 413, too_large.text
+        samples = _samples(_scrape(server.base_url).text)
+    assert _value(samples, REFUSALS, status="503", error_code="SERVICE_UNAVAILABLE") == 1
+    assert _value(samples, REFUSALS, status="400", error_code="BAD_REQUEST") == 2
+    assert _value(samples, REFUSALS, status="501", error_code="NOT_IMPLEMENTED") == 1
+    assert _value(samples, REFUSALS, status="431") == 1
+    assert _value(samples, REFUSALS, status="408", error_code="REQUEST_TIMEOUT") == 2
+    assert _value(samples, REFUSALS) == 7
+    assert _value(samples, REQUESTS, route=RENAME_ROUTE, status="413") == 1
