@@ -9,6 +9,7 @@ import dataclasses
 import json
 import os
 import secrets
+import shlex
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -33,6 +34,40 @@ def _env_switch(env: Mapping[str, str], name: str, default: bool) -> bool:
     if value in _FALSE:
         return False
     raise SystemExit(f"agno-rename: {name} must be true or false, got {env[name]!r}")
+
+
+SECRETS_ON_COMMAND_LINE = "secrets_on_command_line"
+"""The Namespace attribute listing the secret options given as flags (see _SecretFlag)."""
+GENERATED_KEY_FILE = "generated-security-key"
+"""Where `serve` writes a key it generated when stdout is not a terminal: next to the sessions
+file (data/ by default)."""
+
+
+class _SecretFlag(argparse.Action):
+    """Stores the value and notes that a secret was given on the command line."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        setattr(namespace, self.dest, values)
+        noted = getattr(namespace, SECRETS_ON_COMMAND_LINE, None) or []
+        setattr(namespace, SECRETS_ON_COMMAND_LINE, [*noted, self.dest])
+
+
+def secret_flag_warnings(args: argparse.Namespace) -> list[str]:
+    """One warning per secret given as a flag: a command line is readable by every user of the
+    machine (`ps`, /proc/<pid>/cmdline), the environment only by the user and root."""
+    given = set(getattr(args, SECRETS_ON_COMMAND_LINE, None) or ())
+    return [
+        f"agno-rename: warning: {entry.flag} on the command line is visible to every user of "
+        f"this machine (ps); set {entry.env} in the environment instead"
+        for entry in OPTIONS
+        if entry.secret and entry.name in given
+    ]
 
 
 class _TakesArguments(Protocol):
@@ -92,6 +127,8 @@ def _add_option(parser: _TakesArguments, entry: Option, env: Mapping[str, str]) 
         keywords["action"] = "store_true"
     elif entry.kind == "append":
         keywords["action"] = "append"
+    if entry.secret:
+        keywords["action"] = _SecretFlag
     parser.add_argument(entry.flag, **keywords)
 
 
@@ -189,18 +226,54 @@ def _first_listed_session(sessions_file: Path) -> str | None:
         return None
 
 
-def startup_banner(base_url: str, key: str, session_id: str | None) -> str:
-    """What `serve` prints when it generated the key: the key, Swagger UI and a curl command that
-    works as shown (with a seeded session's id when the sessions file lists one)."""
+def startup_banner(
+    base_url: str, key: str, session_id: str | None, key_file: Path | None = None
+) -> str:
+    """What `serve` prints when it generated the key: the key (or, with `key_file`, where it was
+    written), Swagger UI and a curl command that works as shown (with a seeded session's id when
+    the sessions file lists one)."""
     target = session_id or "<session_id>"
+    if key_file is None:
+        where = f"generated one for this run:\n\n    OS_SECURITY_KEY={key}\n\n"
+        bearer = f"'Authorization: Bearer {key}'"
+    else:
+        quoted = shlex.quote(str(key_file))
+        where = (
+            f"generated one for this run and wrote it to {key_file} (readable by this user "
+            f"only; stdout is not a terminal, so it is not printed):\n\n"
+            f"    export OS_SECURITY_KEY=$(cat {quoted})\n\n"
+        )
+        bearer = f'"Authorization: Bearer $(cat {quoted})"'
     return (
-        f"No OS_SECURITY_KEY configured; generated one for this run:\n\n"
-        f"    OS_SECURITY_KEY={key}\n\n"
+        f"No OS_SECURITY_KEY configured; {where}"
         f"Swagger UI: {base_url}/docs/\n"
         f"Try:  curl -s -X POST '{base_url}/sessions/{target}/rename' \\\n"
-        f"        -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\\n"
+        f"        -H {bearer} -H 'Content-Type: application/json' \\\n"
         f'        -d \'{{"session_name": "My session"}}\'\n'
     )
+
+
+def write_private_file(path: Path, text: str) -> None:
+    """`text` in `path`, readable and writable by this user only (0600), even if the file existed
+    with wider permissions: it is created so, and truncated only after its mode is narrowed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        os.fchmod(descriptor, 0o600)
+        handle.truncate()
+        handle.write(text)
+
+
+def _announce_generated_key(settings: Settings, key: str, sessions_file: Path | None) -> None:
+    """A generated key goes to a person at a terminal; anywhere else stdout usually ends in a log
+    (systemd, docker, CI), which must not hold a secret: the key goes to a private file."""
+    example = _first_listed_session(sessions_file) if sessions_file else None
+    base_url = f"http://{settings.host}:{settings.port}"
+    key_file = None
+    if not sys.stdout.isatty():
+        key_file = (sessions_file.parent if sessions_file else Path("data")) / GENERATED_KEY_FILE
+        write_private_file(key_file, key + "\n")
+    print(startup_banner(base_url, key, example, key_file), flush=True)
 
 
 def serve(settings: Settings, sessions_file: Path | None = None) -> None:
@@ -221,8 +294,7 @@ def _serve(settings: Settings, sessions_file: Path | None) -> None:
     if not settings.security_key and not settings.jwt_enabled:
         key = secrets.token_urlsafe(24)
         settings = dataclasses.replace(settings, security_key=key)
-        example = _first_listed_session(sessions_file) if sessions_file else None
-        print(startup_banner(f"http://{settings.host}:{settings.port}", key, example), flush=True)
+        _announce_generated_key(settings, key, sessions_file)
     configure_logging(settings.log_level)
     # Workers (uvicorn's spawned processes) read the settings, secrets included, from the
     # environment, never from their command line (which anyone on the machine can read in `ps`).
@@ -273,6 +345,8 @@ def seed(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] = os.environ) -> int:
     args = build_parser(env).parse_args(argv)
+    for warning in secret_flag_warnings(args):
+        print(warning, file=sys.stderr, flush=True)
     if args.command == "seed":
         return seed(args, env)
     sessions_file = option("sessions_file")

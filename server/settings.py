@@ -45,6 +45,9 @@ class Option:
     lenient: bool = False
     shown_default: str | None = None
     """How the README and --help write the default, when it is not the value itself."""
+    secret: bool = False
+    """A secret: given as a flag it is visible to every user of the machine (`ps`), so cli.py
+    warns and points to the variable."""
 
     @property
     def default_text(self) -> str:
@@ -129,6 +132,7 @@ OPTIONS: tuple[Option, ...] = (
         "OS_SECURITY_KEY",
         None,
         "the bearer token callers must send",
+        secret=True,
     ),
     # JWT mode (as AgentOS; the first two variables are AgentOS's own, so one deployment's
     # configuration serves both): on when a verification key or a JWKS file is given; it then
@@ -140,6 +144,7 @@ OPTIONS: tuple[Option, ...] = (
         None,
         "PEM public key (RS*/PS*/ES*/EdDSA) or shared secret (HS*)",
         group=JWT_GROUP,
+        secret=True,
     ),
     Option(
         "jwt_jwks_file",

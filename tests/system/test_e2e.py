@@ -95,7 +95,9 @@ def test_without_a_key_serve_generates_one_and_prints_a_working_curl(tmp_path: P
     log_path = tmp_path / "serve.log"
     with running_process(command, log_path, environment, port):
         banner = log_path.read_text()
-        key = banner.split("OS_SECURITY_KEY=", 1)[1].split()[0]
+        # stdout is a log file, not a terminal: the key is in a private file, not the log.
+        key = (tmp_path / "generated-security-key").read_text().strip()
+        assert key not in banner
         curl = banner.split("Try:", 1)[1].split("\n\n", 1)[0].strip()
         assert f"/sessions/{first}/rename" in curl and len(key) >= 32
         answer = subprocess.run(["bash", "-c", curl], capture_output=True, text=True, check=True)
