@@ -154,12 +154,57 @@ class CachedJSONBodyValidator(JSONBodyValidatorHooks):
 
 class CachedParameterValidator(ParameterValidator):  # type: ignore[misc]
     """Path, query, header and cookie parameters, checked exactly as Connexion 3.3's
-    ParameterValidator.validate_parameter does, with each parameter's validator compiled once."""
+    ParameterValidator.validate_parameter does, with each parameter's validator compiled once.
+
+    The query parameters' verdict depends only on the query string (and the operation's
+    definitions and URI parser): a query string whose every parameter passed is remembered (up
+    to _MAX_VALID_QUERIES of them) and not parsed and checked again. A failing one is always
+    checked, so its message is Connexion's.
+    """
+
+    _MAX_VALID_QUERIES = 1024
+    # (id(definitions), parser class, query string) -> definitions (kept so the id stays unique).
+    _valid_queries: ClassVar[dict[tuple[int, type, bytes], Any]] = {}
 
     # id(parameter definition) -> (definition, compiled validator of its schema).
     _compiled: ClassVar[dict[int, tuple[Any, Any]]] = {}
     # id(parameter definition) -> (definition, jsonschema_rs check of its schema or None).
     _checks: ClassVar[dict[int, tuple[Any, Check | None]]] = {}
+
+    def __init__(
+        self,
+        parameters: list[dict[str, Any]],
+        uri_parser: Any,
+        strict_validation: bool = False,
+        security_query_params: list[str] | None = None,
+    ) -> None:
+        super().__init__(parameters, uri_parser, strict_validation, security_query_params)
+        self._definitions = parameters
+
+    def validate_request(self, request: Any) -> None:
+        """Connexion's validate_request: query, then path, header and cookie parameters, the
+        first error raised as BadRequestProblem."""
+        if self.strict_validation:
+            super().validate_request(request)
+            return
+        definitions = self._definitions
+        key = (id(definitions), type(self.uri_parser), request.scope.get("query_string", b""))
+        if self._valid_queries.get(key) is not definitions:
+            for param in self.parameters.get("query", []):
+                error = self.validate_query_parameter(param, request)
+                if error:
+                    raise BadRequestProblem(detail=error)
+            if len(self._valid_queries) < self._MAX_VALID_QUERIES:
+                self._valid_queries[key] = definitions
+        for location, validate in (
+            ("path", self.validate_path_parameter),
+            ("header", self.validate_header_parameter),
+            ("cookie", self.validate_cookie_parameter),
+        ):
+            for param in self.parameters.get(location, []):
+                error = validate(param, request)
+                if error:
+                    raise BadRequestProblem(detail=error)
 
     @classmethod
     def _fast_check(cls, param: dict[str, Any]) -> Check | None:
