@@ -21,7 +21,7 @@ from connexion.decorators.parameter import CONTEXT_NAME, pythonic, unwrap_decora
 from connexion.exceptions import BadRequestProblem
 from connexion.frameworks.starlette import Starlette as StarletteFramework
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
-from connexion.utils import coerce_type, inspect_function_arguments
+from connexion.utils import coerce_type, inspect_function_arguments, is_json_mimetype
 
 from server.connexion_internals import (
     ResponseSteps,
@@ -33,7 +33,7 @@ from server.connexion_internals import (
     starlette_request,
 )
 from server.decorate_once import DecoratedOnceOperation, cached_pythonic
-from server.validation import TOO_DEEP
+from server.validation import PARSED_BODY, TOO_DEEP
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +121,9 @@ class DirectArgumentsOperation(AsyncOperation):  # type: ignore[misc]
     async def _call(self) -> Any:
         plan = self._plan
         current = current_object(operation)
+        current_scope = current_object(scope)
         request = ConnexionRequest(
-            current_object(scope),
+            current_scope,
             current_object(receive),
             uri_parser=current.uri_parser_class(current.parameters, current.body_definition()),
         )
@@ -140,8 +141,13 @@ class DirectArgumentsOperation(AsyncOperation):  # type: ignore[misc]
                 value = coerce_type(parameter.definition, values[-1], "parameter")
                 kwargs[parameter.argument] = get_val_from_param(value, parameter.definition)
         if plan.takes_body:
+            parsed = current_scope.get(PARSED_BODY)
             try:
-                body = await request.get_body()
+                # get_body's JSON branch, with the value the body validator already parsed.
+                if parsed is not None and is_json_mimetype(request.content_type):
+                    body = parsed.value
+                else:
+                    body = await request.get_body()
             except RecursionError as error:
                 # The validator parsed it higher up the stack; a body nested just deep enough
                 # can still fail here, one call deeper.

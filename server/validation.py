@@ -18,6 +18,7 @@ by identity and kept in the cache, so an id can never be reused for another sche
 
 from __future__ import annotations
 
+import codecs
 import copy
 import json
 from collections.abc import Callable
@@ -28,11 +29,25 @@ from connexion.exceptions import BadRequestProblem
 from connexion.utils import is_null, is_nullable
 from connexion.validators import ParameterValidator
 from jsonschema import Draft4Validator, ValidationError
-from starlette.types import Scope
+from starlette.types import Receive, Scope
 
 from server.connexion_internals import JSONBodyValidatorHooks
 
 TOO_DEEP = "Request body is nested too deeply"
+PARSED_BODY = "agno_rename.parsed_body"
+"""Scope key of the JSON body the validator parsed (a ParsedBody), when the handler would read
+the same value: UTF-8, the one encoding where the validator's decode-then-parse and the
+handler's `json.loads(bytes)` cannot differ for a body the validator could parse."""
+
+
+class ParsedBody:
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+_NOT_PARSED = object()
 TOO_LONG_NUMBER = "Request body has a number too long to read"
 
 
@@ -115,6 +130,15 @@ class CachedJSONBodyValidator(JSONBodyValidatorHooks):
             self._checks[id(schema)] = cached
         return cached[1]
 
+    async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
+        """Connexion's wrap_receive; a body it parsed and accepted is kept in the scope
+        (PARSED_BODY) so the handler's arguments need not parse it again."""
+        self._parsed: Any = _NOT_PARSED
+        receive, scope = await super().wrap_receive(receive, scope=scope)
+        if self._parsed is not _NOT_PARSED and codecs.lookup(self.body_encoding).name == "utf-8":
+            scope = {**scope, PARSED_BODY: ParsedBody(self._parsed)}
+        return receive, scope
+
     def validate_body(self, body: Any) -> Any:
         if body is not None:
             check = self.fast_check()
@@ -141,15 +165,17 @@ class CachedJSONBodyValidator(JSONBodyValidatorHooks):
                 detail=f"Request body is not valid UTF-8: {error.reason}"
             ) from error
         if not text:
+            self._parsed = None
             return None
         try:
-            return json.loads(text, parse_constant=_not_json)
+            self._parsed = json.loads(text, parse_constant=_not_json)
         except json.JSONDecodeError as error:
             raise BadRequestProblem(detail=str(error)) from error
         except RecursionError as error:
             raise BadRequestProblem(detail=TOO_DEEP) from error
         except ValueError as error:  # an integer with more digits than Python converts
             raise BadRequestProblem(detail=TOO_LONG_NUMBER) from error
+        return self._parsed
 
 
 class CachedParameterValidator(ParameterValidator):  # type: ignore[misc]
