@@ -54,6 +54,12 @@ _CHECKS = (
     CheckInfo("known_session_renamed", "required", "the owner renaming a listed session gets 200"),
     CheckInfo("session_id_echoed", "required", "the 200 body's session_id is the path id"),
     CheckInfo("session_name_echoed", "required", "the 200 body's session_name is the name sent"),
+    CheckInfo(
+        "user_id_kept",
+        "required",
+        "a rename never changes the owner: the 200 body's user_id (and a read back) is the listed "
+        "owner",
+    ),
     CheckInfo("body_matches_type", "required", "the 200 body has the schema of the requested type"),
     CheckInfo(
         "body_complete",
@@ -75,6 +81,11 @@ _CHECKS = (
         "updated_at_advances",
         "required",
         "a rename over a second after another shows a strictly later updated_at",
+    ),
+    CheckInfo(
+        "updated_at_current",
+        "required",
+        "a rename's updated_at is within 2 minutes of its answer's Date header",
     ),
     CheckInfo(
         "refused_requests_write_nothing",
@@ -101,7 +112,8 @@ _CHECKS = (
     CheckInfo(
         "user_scoping",
         "required",
-        "a known id asked for by another user_id, the owner's in another case, '' or 'null' -> 404",
+        "a known id asked for by another (also a listed) user_id, the owner's in another case, '' "
+        "or 'null', or any user_id for a session without an owner -> 404",
     ),
     CheckInfo(
         "invalid_type_422",
@@ -111,7 +123,12 @@ _CHECKS = (
     CheckInfo("unknown_db_id_404", "required", "a db_id the server does not have -> 404"),
     CheckInfo("table_requires_db_id", "recommended", "a table without db_id -> 400"),
     # Bodies and media types.
-    CheckInfo("invalid_body_422", "required", "missing, non-JSON or wrong-typed body -> 422"),
+    CheckInfo(
+        "invalid_body_422",
+        "required",
+        "missing or non-JSON body, session_name not a string (true, false, null, number, list, "
+        "object) -> 422",
+    ),
     CheckInfo(
         "json_media_types_accepted",
         "required",

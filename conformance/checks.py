@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from conformance.spec import TypeShape
@@ -54,6 +55,18 @@ def session_name_echoed(body: Body, name: str) -> None:
         raise Violation(
             f"session_name {_short(name)} (exactly the name sent)",
             f"session_name {_short(body.get('session_name'))}",
+        )
+
+
+def user_id_kept(body: Body, owner: str | None, where: str = "the 200 body") -> None:
+    """A rename never changes whose session it is: the user_id shown is the listed owner (null
+    for a session without one). A body without user_id says nothing (the document does not
+    require the field; `body_complete` reports it)."""
+    if "user_id" in body and not _same(body["user_id"], owner):
+        raise Violation(
+            f"{where} with user_id {_short(owner)} (the session's owner, as listed; a rename "
+            "does not change it)",
+            f"user_id {_short(body['user_id'])}",
         )
 
 
@@ -141,6 +154,52 @@ def updated_at_monotonic(before: Body, after: Body) -> None:
             f"updated_at not before created_at {after.get('created_at')}",
             f"updated_at {after.get('updated_at')}",
         )
+
+
+CLOCK_TOLERANCE = timedelta(minutes=2)
+"""How far a rename's updated_at may be from the Date of its answer (clocks and whole seconds)."""
+
+
+def _answer_date(date_header: str | None) -> datetime | None:
+    if not date_header:
+        return None
+    try:
+        moment = parsedate_to_datetime(date_header)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def updated_at_current(body: Body, date_header: str | None, previous: Body | None) -> None:
+    """A rename sets updated_at to the time of the rename: the instant it names is within
+    `CLOCK_TOLERANCE` of the answer's own Date header (RFC 9110 section 6.6.1; its clock is the
+    server's). Skipped when the answer has no parseable Date, or no updated_at to judge (the
+    schema allows null; `updated_at_advances` wants one). A value without an offset is read as
+    UTC, as the other timestamp checks do. The one exception: an updated_at already later than
+    the Date (another writer's clock) may be kept, since updated_at never moves backwards."""
+    answered = _answer_date(date_header)
+    new = _instant(body.get("updated_at"))
+    if answered is None or new is None:
+        return
+    new = new if new.tzinfo is not None else new.replace(tzinfo=UTC)
+    if abs(new - answered) <= CLOCK_TOLERANCE:
+        return
+    old = _instant(previous.get("updated_at")) if previous is not None else None
+    if old is not None:
+        old = old if old.tzinfo is not None else old.replace(tzinfo=UTC)
+        if old > answered and new == old:
+            return
+    raise Violation(
+        f"updated_at the time of the rename: within {int(CLOCK_TOLERANCE.total_seconds())} s of "
+        f"the answer's Date header ({date_header})",
+        f"updated_at {_short(body.get('updated_at'))} ({_offset(new - answered)})",
+    )
+
+
+def _offset(delta: timedelta) -> str:
+    seconds = delta.total_seconds()
+    direction = "after" if seconds > 0 else "before"
+    return f"{abs(seconds):,.0f} s {direction} the Date header"
 
 
 ErrorShape = tuple[int, str, str, str]

@@ -15,6 +15,7 @@ from conformance.scenarios import (
     expect_success,
     fresh_name,
     rename,
+    send_to,
     unknown_session_id,
 )
 from conformance.sessions import KnownSession
@@ -54,14 +55,9 @@ def authentication(probe: Probe, session: KnownSession) -> None:
         ("Basic credentials with the token as password", {"Authorization": f"Basic {basic}"}),
     )
     for how, headers in attempts:
-        known = probe.case(
-            session.session_id,
-            query=session.scoped_query(),
-            headers=headers,
-            body=body,
-            authorized=False,
+        answer = send_to(
+            probe, session, f"rename with {how}", headers=headers, body=body, authorized=False
         )
-        answer = probe.send(known, f"rename with {how}")
         probe.verify("auth_required", answer, checks.status_in, answer.status, {401}, how)
         if answer.status == 401:
             challenge = answer.response.headers.get("www-authenticate", [])
@@ -87,25 +83,25 @@ def authentication(probe: Probe, session: KnownSession) -> None:
                 how,
             )
     for how, token in _near_miss_tokens(probe.token):
-        case = probe.case(
-            session.session_id,
-            query=session.scoped_query(),
+        answer = send_to(
+            probe,
+            session,
+            f"rename with {how}",
             headers={"Authorization": f"Bearer {token}"},
             body={"session_name": fresh_name("near-miss token")},
             authorized=False,
         )
-        answer = probe.send(case, f"rename with {how}")
         probe.verify(
             "token_exact", answer, checks.status_in, answer.status, {401}, f"{how} is wrong"
         )
-    malformed = probe.case(
-        session.session_id,
-        query=session.scoped_query(),
+    answer = send_to(
+        probe,
+        session,
+        "rename with a malformed body and no credentials",
         body=b"{not json",
         media_type="application/json",
         authorized=False,
     )
-    answer = probe.send(malformed, "rename with a malformed body and no credentials")
     probe.verify(
         "auth_before_validation", answer, checks.status_in, answer.status, {401}, "no credentials"
     )

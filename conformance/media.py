@@ -12,7 +12,7 @@ from urllib.parse import quote, urlencode
 from conformance import checks
 from conformance.probe import Probe
 from conformance.readback import checkpoint
-from conformance.scenarios import check_error_code, expect_success, fresh_name
+from conformance.scenarios import check_error_code, expect_success, fresh_name, send_to
 from conformance.sessions import KnownSession
 from conformance.spec import RENAME_PATH
 
@@ -34,13 +34,14 @@ def json_media_types(probe: Probe, session: KnownSession) -> None:
     )
     for how, media_type in variants:
         name = fresh_name("media type")
-        case = probe.case(
-            session.session_id,
-            query=session.scoped_query(),
+        answer = send_to(
+            probe,
+            session,
+            f"rename with {how}",
             body=_json(name),
             media_type=media_type or "application/json",
+            without_content_type=media_type is None,
         )
-        answer = probe.send(case, f"rename with {how}", without_content_type=media_type is None)
         expect_success(probe, answer, session, name, check="json_media_types_accepted")
 
 
@@ -66,14 +67,9 @@ def other_media_types(probe: Probe, session: KnownSession) -> None:
         ("a JSON text sent as text/plain", _json(name), "text/plain", {}),
     )
     for how, body, media_type, headers in variants:
-        case = probe.case(
-            session.session_id,
-            query=session.scoped_query(),
-            headers=headers,
-            body=body,
-            media_type=media_type,
+        answer = send_to(
+            probe, session, f"rename with {how}", headers=headers, body=body, media_type=media_type
         )
-        answer = probe.send(case, f"rename with {how}")
         probe.verify(
             "non_json_media_refused",
             answer,

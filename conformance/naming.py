@@ -41,6 +41,26 @@ NAMES: tuple[NameCase, ...] = (
     NameCase("right-to-left override", "\u202eevil.txt", follow_up=True),
     NameCase("markup", "<script>alert(1)</script>", follow_up=True),
     NameCase("SQL fragment", "' OR 1=1; --", follow_up=True),
+    # Characters an escaping layer (SQL, HTML, JSON, URL, LIKE patterns) would add to, take away
+    # or decode a second time: stored and echoed as sent, like any other.
+    NameCase(
+        "backslashes and quotes (escaping them would change them)",
+        "back\\slash \\\\ \"double\" 'single' `tick`",
+        follow_up=True,
+    ),
+    NameCase(
+        "HTML markup and entities (escaping, unescaping or stripping would change them)",
+        "<b>bold</b> &amp; &lt;i&gt; &#39;x&#39; &nbsp;",
+        follow_up=True,
+    ),
+    NameCase("SQL LIKE wildcards (escaping them would change them)", "100% _done_ [a-z] %_\\%"),
+    NameCase(
+        "JSON escapes as text (decoding them again would change them)",
+        '\\u00e9 \\n \\t \\" \\/ \\\\',
+        follow_up=True,
+    ),
+    NameCase("percent-encoding as text (URL decoding would change it)", "a%20b%2Fc+d%zz"),
+    NameCase("the text null (reading it as JSON would change it)", "null"),
     NameCase("255 characters", "n" * 255, follow_up=True),
     NameCase("255 two-byte characters", "é" * 255),
     NameCase("256 characters (a cut at 255 would change it)", "o" * 256),

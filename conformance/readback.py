@@ -65,7 +65,7 @@ def _read(probe: Probe, session: KnownSession, why: str) -> Read | None:
     )
 
 
-def _readable(probe: Probe, read: Read) -> bool:
+def _readable(probe: Probe, read: Read, session: KnownSession) -> bool:
     if not probe.verify_raw(
         "persisted_on_read",
         read.request,
@@ -77,9 +77,21 @@ def _readable(probe: Probe, read: Read) -> bool:
         "GET /sessions/{session_id} of a listed session, as it answered before",
     ):
         return False
-    return probe.verify_raw(
+    if not probe.verify_raw(
         "persisted_on_read", read.request, read.curl, read.got, checks.json_object, read.body
+    ):
+        return False
+    probe.verify_raw(
+        "user_id_kept",
+        read.request,
+        read.curl,
+        read.got,
+        checks.user_id_kept,
+        read.body,
+        session.user_id,
+        "the stored session",
     )
+    return True
 
 
 def baseline(probe: Probe, session: KnownSession) -> None:
@@ -88,7 +100,7 @@ def baseline(probe: Probe, session: KnownSession) -> None:
     if ledger is None or ledger.body is not None:
         return
     read = _read(probe, session, "before renaming it")
-    if read is None or not _readable(probe, read):
+    if read is None or not _readable(probe, read, session):
         return
     ledger.body = read.body
     ledger.from_read = True
@@ -102,7 +114,7 @@ def checkpoint(probe: Probe, session: KnownSession, why: str) -> None:
     if ledger is None or ledger.body is None:
         return
     read = _read(probe, session, why)
-    if read is None or not _readable(probe, read):
+    if read is None or not _readable(probe, read, session):
         return
     refused = tuple(ledger.refused)
     check = "refused_requests_write_nothing" if refused else "persisted_on_read"

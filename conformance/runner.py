@@ -18,7 +18,7 @@ from conformance.generated import run_generated
 from conformance.probe import BudgetExhausted, Probe, TargetStopped
 from conformance.progress import Progress, SilentProgress
 from conformance.results import Finding, RunResult
-from conformance.sessions import KnownSession, UsageError, representatives
+from conformance.sessions import KnownSession, UsageError, in_depth, representatives
 from conformance.spec import BUNDLED_SPEC, RENAME_PATH, load_contract
 
 DEFAULT_MAX_EXAMPLES = defaults.DEFAULT_MAX_EXAMPLES
@@ -54,16 +54,17 @@ class RunOptions:
 
 def request_bound(options: RunOptions) -> int:
     """At most this many requests go to the target: positive and negative generated cases, the
-    fixed scenarios, the rename invariants of each session type listed, a read of every listed
-    session at the start and at the end, and (with --restore-names) one read and one rename per
-    listed session."""
-    types = len(representatives(options.sessions))
+    fixed scenarios, the rename invariants of each session checked in depth (one per type listed,
+    plus one without an owner and one with one when those are listed but not yet among them), a
+    read of every listed session at the start and at the end, and (with --restore-names) one read
+    and one rename per listed session."""
+    deep = len(in_depth(options.sessions))
     reads = readback.READS_PER_LISTED_SESSION * len(options.sessions)
     restore = 2 * len(options.sessions) if options.restore_names else 0
     return (
         2 * options.max_examples
         + FIXED_SCENARIO_REQUESTS
-        + scenarios.INVARIANT_REQUESTS_PER_TYPE * types
+        + scenarios.INVARIANT_REQUESTS_PER_SESSION * deep
         + reads
         + restore
     )
@@ -167,18 +168,17 @@ def run_suite(options: RunOptions, progress: Progress | None = None) -> RunResul
     )
     sessions = options.sessions
     probe = Probe(contract, options.base_url, options.token, result, progress, sessions)
-    chosen = representatives(sessions)
-    first = chosen[0]
+    first = representatives(sessions)[0]
     phases: list[tuple[str, Callable[[], None]]] = [
         # Before any rename: what every listed session is called, to see a rename write others.
         ("read the listed sessions", partial(readback.baseline_all, probe, sessions)),
         # First: every later refusal is judged against what these renames answered.
         *(
             (
-                f"rename invariants ({s.type})",
-                partial(scenarios.rename_invariants, probe, s, wait=s is first),
+                f"rename invariants ({s.type}, {'no owner' if s.user_id is None else 'owned'})",
+                partial(scenarios.rename_invariants, probe, s, sessions, wait=s is first),
             )
-            for s in chosen
+            for s in in_depth(sessions)
         ),
         ("authentication", lambda: credentials.authentication(probe, first)),
         ("unknown session", lambda: scenarios.not_found(probe, first)),

@@ -22,20 +22,26 @@ from conformance.tracking import ADVANCE_AFTER_SECONDS
 
 NAME_PREFIX = "conformance"
 WRONG_TYPED_BODIES: tuple[tuple[str, Any], ...] = (
-    ("session_name is a number", {"session_name": 123}),
+    ("session_name is true", {"session_name": True}),
+    ("session_name is false", {"session_name": False}),
     ("session_name is null", {"session_name": None}),
+    ("session_name is a number", {"session_name": 123}),
     ("session_name is a list", {"session_name": ["x"]}),
+    ("session_name is an object", {"session_name": {"text": "x"}}),
     ("empty object", {}),
     ("an array body", ["x"]),
     ("a string body", "just a string"),
 )
 INVALID_TYPES = ("bogus", "", "Agent", "TEAM", "Workflow", "agent ")
 """Outside the enum: other cases and padding of the valid values included."""
+OTHER_OWNERS_AT_MOST = 7
+"""`_other_owners`: another user_id, another listed owner, the owner's in another case, empty,
+after and before a space, 'null'."""
 
 # Upper bounds of what the scenarios below send (the run's request bound adds them up).
-INVARIANT_REQUESTS_PER_TYPE = 1 + 2 + 1 + 3 + 6 + 5 + 1 + 1
+INVARIANT_REQUESTS_PER_SESSION = 1 + 2 + 1 + 3 + OTHER_OWNERS_AT_MOST + 5 + 1 + 1
 """A read, two renames, a read, other types (and none), other owners, near-miss ids, a read, a
-rename."""
+rename (for each session of `sessions.in_depth`)."""
 NOT_FOUND_REQUESTS = 1
 VALIDATION_REQUESTS = len(INVALID_TYPES) + 2 + 2 + len(WRONG_TYPED_BODIES) + 1
 UNUSUAL_PARAMETER_REQUESTS = 5
@@ -53,6 +59,30 @@ def other_user(session: KnownSession) -> str:
     return f"{session.user_id or 'nobody'}-not-the-owner"
 
 
+def send_to(
+    probe: Probe,
+    session: KnownSession,
+    request: str,
+    *,
+    body: Any = NO_BODY,
+    headers: dict[str, str] | None = None,
+    media_type: str | None = None,
+    authorized: bool = True,
+    without_content_type: bool = False,
+) -> Answer:
+    """One request about a listed session, with its own type and owner: only what the caller
+    varies (body, headers, media type, credentials) decides the answer."""
+    case = probe.case(
+        session.session_id,
+        query=session.scoped_query(),
+        headers=headers,
+        body=body,
+        media_type=media_type,
+        authorized=authorized,
+    )
+    return probe.send(case, request, without_content_type=without_content_type)
+
+
 def rename(
     probe: Probe,
     session: KnownSession,
@@ -60,13 +90,7 @@ def rename(
     request: str,
     headers: dict[str, str] | None = None,
 ) -> Answer:
-    case = probe.case(
-        session.session_id,
-        query=session.scoped_query(),
-        body={"session_name": name},
-        headers=headers,
-    )
-    return probe.send(case, request)
+    return send_to(probe, session, request, body={"session_name": name}, headers=headers)
 
 
 def expect_success(
@@ -115,7 +139,9 @@ def _wait_for_a_later_second(probe: Probe, session: KnownSession) -> None:
         time.sleep(remaining)
 
 
-def rename_invariants(probe: Probe, session: KnownSession, *, wait: bool) -> None:
+def rename_invariants(
+    probe: Probe, session: KnownSession, sessions: tuple[KnownSession, ...], *, wait: bool
+) -> None:
     """A read (when the target offers it), two renames (each compared with what came before),
     a read back, requests that must be refused (another type, another owner, near misses of the
     id), a read back, then a third rename (compared)."""
@@ -142,7 +168,7 @@ def rename_invariants(probe: Probe, session: KnownSession, *, wait: bool) -> Non
         )
         answer = probe.send(case, f"rename the {session.type} session without type (agent)")
         expect_404(probe, "type_scoping", answer, f"no type means agent; it is a {session.type}")
-    for how, user in _other_owners(session):
+    for how, user in _other_owners(session, sessions):
         case = probe.case(
             session.session_id,
             query={**scoped, "user_id": user},
@@ -166,16 +192,25 @@ def rename_invariants(probe: Probe, session: KnownSession, *, wait: bool) -> Non
     expect_success(probe, answer, session, name)
 
 
-def _other_owners(session: KnownSession) -> list[tuple[str, str]]:
+def _other_owners(
+    session: KnownSession, sessions: tuple[KnownSession, ...]
+) -> list[tuple[str, str]]:
+    """user_ids that are not the session's owner. A session without an owner is found only
+    without a user_id: a filter `user_id = X` never matches a missing owner, whatever X is."""
     owners = [("another user_id", other_user(session))]
-    if session.user_id is not None:
-        if session.user_id.swapcase() != session.user_id:
-            owners.append(("the owner's user_id in another case", session.user_id.swapcase()))
+    listed = next((s.user_id for s in sessions if s.user_id not in (None, session.user_id)), None)
+    if listed is not None:
+        owners.append(("the owner of another listed session", listed))
+    owner = session.user_id
+    if owner is not None and owner.swapcase() != owner:
+        owners.append(("the owner's user_id in another case", owner.swapcase()))
+    if owner != "":
         owners.append(("an empty user_id", ""))
-        owners.append(("the owner's user_id after a space", f" {session.user_id}"))
-        owners.append(("the owner's user_id before a space", f"{session.user_id} "))
-        if session.user_id != "null":
-            owners.append(("user_id 'null' (a name, not the absence of one)", "null"))
+    if owner is not None:
+        owners.append(("the owner's user_id after a space", f" {owner}"))
+        owners.append(("the owner's user_id before a space", f"{owner} "))
+    if owner != "null":
+        owners.append(("user_id 'null' (a name, not the absence of one)", "null"))
     return owners
 
 

@@ -79,3 +79,18 @@ def representatives(sessions: tuple[KnownSession, ...]) -> tuple[KnownSession, .
     for session in sessions:
         chosen.setdefault(session.type, session)
     return tuple(chosen[t] for t in SESSION_TYPES if t in chosen)
+
+
+def in_depth(sessions: tuple[KnownSession, ...]) -> tuple[KnownSession, ...]:
+    """The sessions the rename invariants run on: one per type (`representatives`), and, when
+    none of those is of that kind, the first listed session without an owner and the first with
+    one. A session without an owner is matched only when no `user_id` is given (a filter
+    `user_id = X` never matches a NULL owner), so it is its own case to check."""
+    chosen = list(representatives(sessions))
+    for ownerless in (True, False):
+        if any((s.user_id is None) is ownerless for s in chosen):
+            continue
+        extra = next((s for s in sessions if (s.user_id is None) is ownerless), None)
+        if extra is not None:
+            chosen.append(extra)
+    return tuple(chosen)

@@ -114,6 +114,13 @@ class Tracker:
         if not isinstance(body, dict):
             return
         self._compare(ledger, answer, body, sent_at)
+        self._verify("user_id_kept", answer, checks.user_id_kept, body, ledger.session.user_id)
+        # A rename to the name the session already has may be a no-op: its time is not judged.
+        if ledger.name is None or sent_name(answer.case.body) != ledger.name:
+            date = next(iter(answer.response.headers.get("date", [])), None)
+            self._verify(
+                "updated_at_current", answer, checks.updated_at_current, body, date, ledger.body
+            )
         ledger.body = body
         ledger.from_read = False
         ledger.name = sent_name(answer.case.body)

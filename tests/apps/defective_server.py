@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import base64
 import copy
+import html
 import json
 import re
 import time
@@ -66,12 +67,16 @@ DEFECTS: dict[str, str] = {
     "team_sessions_missing": "team sessions are never found",
     "no_name_rules": "accepts every string as a name (and table without db_id): never a 400",
     "lenient_body": "a JSON body without a string session_name renames to 'Untitled'",
+    "coerces_name_types": "a session_name of true, false, a list or an object is kept as JSON",
+    "writes_before_type_check": "stores a non-string session_name as JSON text, then answers 422",
     # What a rename changes.
     "omits_null_fields": "200 bodies leave out fields whose value is null",
     "rename_resets_state": "a rename resets session_state to {}",
     "session_data_replaced": "a rename replaces session_data with {session_name} only",
     "history_fields_dropped": "a rename drops created_at from every chat_history message",
     "updated_at_frozen": "a rename leaves updated_at as it was",
+    "updated_at_local_time": "updated_at is the local time of UTC-5 written as UTC (5 hours off)",
+    "rename_wipes_owner": "a rename writes the row back without its owner (user_id null)",
     "updated_at_not_stored": "answers the rename time as updated_at but never stores it",
     "writes_before_scoping": "renames by id alone, then answers 404 for another type or user",
     "refused_wipes_history": "a rename refused for another type or user still drops the runs",
@@ -83,6 +88,8 @@ DEFECTS: dict[str, str] = {
     "user_case_insensitive": "user_id compared case-insensitively",
     "empty_user_is_any": "an empty user_id means any user",
     "null_user_is_any": "user_id=null is read as no user_id (any user)",
+    "ownerless_any_user": "a session without an owner is found whatever user_id is given",
+    "known_user_is_any": "any user_id that owns some session may rename every session",
     "no_type_matches_any": "without type, a session of any type is found",
     "type_case_insensitive": "type compared case-insensitively",
     "empty_type_is_agent": "an empty type means agent",
@@ -104,6 +111,12 @@ DEFECTS: dict[str, str] = {
     "nfkc_names": "stores and echoes names NFKC-normalised",
     "lowercases_names": "stores and echoes names in lower case",
     "truncates_names": "cuts names to 100 characters",
+    "html_escapes_names": "stores and echoes names HTML-escaped",
+    "html_unescapes_names": "stores and echoes names with HTML entities decoded",
+    "strips_markup": "stores and echoes names with <tags> removed",
+    "sql_escapes_names": "stores names with quotes doubled and backslashes escaped",
+    "json_unescapes_names": "decodes backslash escapes in names a second time",
+    "escapes_like_wildcards": "stores names with %, _ and backslash escaped for LIKE",
     "rejects_same_name": "refuses to rename a session to the name it has (400)",
     "unique_names": "refuses a name another session of the user has (400)",
     "unique_names_per_type": "refuses a name another session of the same type has (400)",
@@ -132,16 +145,23 @@ _REFUSED = "__refused__"
 
 
 def listed_sessions() -> list[dict[str, Any]]:
-    """The sessions every variant starts with, in the conformance suite's file format."""
-    return [
+    """The sessions every variant starts with, in the conformance suite's file format: each type
+    for two users, and (listed last, so not the first of its type) an agent session without an
+    owner."""
+    owned = [
         {"session_id": f"{t}-{u.split('@')[0]}-0001", "type": t, "user_id": u}
         for u in USERS
         for t in SESSION_TYPES
     ]
+    return [*owned, {"session_id": "agent-nobody-0001", "type": "agent", "user_id": None}]
+
+
+SEEDED_DAYS_AGO = 30
 
 
 def _stored(listed: dict[str, Any], number: int) -> dict[str, Any]:
-    created = 1_790_000_000 + number * 3600
+    # Seeded in the past of this machine's clock, so a rename moves updated_at to now.
+    created = int(time.time()) - SEEDED_DAYS_AGO * 86_400 + number * 3600
     history = [
         {"role": "user", "content": f"Hello from {listed['session_id']}", "created_at": created},
         {"role": "assistant", "content": "Hello! How can I help?", "created_at": created + 1},
@@ -313,7 +333,14 @@ class Variant:
             return stored
         if user_id == "null" and self.has("null_user_is_any"):
             return stored
-        owner = stored["user_id"] or ""
+        if self.has("known_user_is_any") and any(
+            s["user_id"] == user_id for s in self.sessions.values()
+        ):
+            return stored
+        owner = stored["user_id"]
+        if owner is None:
+            # WHERE user_id = ? never matches a NULL owner.
+            return stored if self.has("ownerless_any_user") else None
         if self.has("user_trimmed"):
             user_id = user_id.strip()
         if self.has("user_case_insensitive"):
@@ -357,6 +384,8 @@ class Variant:
             return asked
         parsed = await self.parse_body(request)
         if isinstance(parsed, Response):
+            if self.has("writes_before_type_check"):
+                await self.write_raw_name(request, session_id, asked)
             return parsed
         name = parsed
         if self.has("crashes_on_non_ascii_name") and not name.isascii():
@@ -402,10 +431,14 @@ class Variant:
         now = time.time()
         if self.has("updated_at_backwards"):
             stored["updated_at"] = stored["updated_at"] - 3600
+        elif self.has("updated_at_local_time"):
+            stored["updated_at"] = max(int(now) - 5 * 3600, stored["updated_at"])
         elif not self.has("updated_at_frozen"):
             stored["updated_at"] = max(
                 now if self.has("ok_precise_times") else int(now), stored["updated_at"]
             )
+        if self.has("rename_wipes_owner"):
+            stored["user_id"] = None
         if self.has("resets_created_at"):
             stored["created_at_text"] = datetime.fromtimestamp(now, tz=UTC).isoformat()
         if self.has("rename_resets_state"):
@@ -449,7 +482,39 @@ class Variant:
             return name.lower()
         if self.has("truncates_names"):
             return name[:100]
+        return self.escaped_name(name)
+
+    def escaped_name(self, name: str) -> str:
+        """Escaping layers applied (or undone) once too often."""
+        if self.has("html_escapes_names"):
+            return html.escape(name)
+        if self.has("html_unescapes_names"):
+            return html.unescape(name)
+        if self.has("strips_markup"):
+            return re.sub(r"<[^>]*>", "", name)
+        if self.has("sql_escapes_names"):
+            return name.replace("\\", "\\\\").replace("'", "''")
+        if self.has("escapes_like_wildcards"):
+            return re.sub(r"([%_\\])", r"\\\1", name)
+        if self.has("json_unescapes_names"):
+            try:
+                decoded = json.loads(f'"{name}"')
+            except ValueError:
+                return name
+            return decoded if isinstance(decoded, str) else name
         return name
+
+    async def write_raw_name(self, request: Request, session_id: str, asked: str | None) -> None:
+        """A write of whatever session_name came, before its type is judged."""
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            return
+        if not isinstance(body, dict) or body.get("session_name") is None:
+            return
+        stored = self.lookup(session_id, asked, request.query_params.get("user_id"))
+        if stored is not None:
+            stored["name"] = json.dumps(body["session_name"])
 
     async def parse_body(self, request: Request) -> str | Response:
         status = 400 if self.has("invalid_body_400") else 422
@@ -475,6 +540,10 @@ class Variant:
             isinstance(body, dict) and isinstance(body.get("session_name"), str)
         ):
             body = {"session_name": "Untitled"}
+        if self.has("coerces_name_types") and isinstance(body, dict):
+            value = body.get("session_name")
+            if isinstance(value, bool | list | dict):
+                body = {"session_name": json.dumps(value)}
         if not isinstance(body, dict) or not isinstance(body.get("session_name"), str):
             return self.error(status, "session_name (a string) is required", "VALIDATION_ERROR")
         name: str = body["session_name"]

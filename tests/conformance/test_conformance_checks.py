@@ -12,7 +12,13 @@ from conformance import checks
 from conformance.checks import Violation
 from conformance.report import as_json, summary, write_json, write_junit
 from conformance.results import Finding, RunResult
-from conformance.sessions import KnownSession, UsageError, parse_sessions, representatives
+from conformance.sessions import (
+    KnownSession,
+    UsageError,
+    in_depth,
+    parse_sessions,
+    representatives,
+)
 from conformance.spec import load_contract
 
 SHAPES = load_contract().shapes
@@ -125,6 +131,8 @@ def test_sessions_file_parsing_and_representatives() -> None:
         }
     )
     assert [s.session_id for s in representatives(sessions)] == ["a1", "w1"]
+    # Owned and ownerless sessions are both among the representatives: nothing to add.
+    assert [s.session_id for s in in_depth(sessions)] == ["a1", "w1"]
     assert sessions[1].scoped_query() == {"type": "agent"}
     assert sessions[2] == KnownSession("w1", "workflow", None, "W")
     with pytest.raises(UsageError, match="more than once"):
@@ -270,19 +278,92 @@ def test_other_methods_want_405_with_allow() -> None:
 def test_request_bound_grows_with_examples_types_and_restores() -> None:
     from conformance.readback import READS_PER_LISTED_SESSION
     from conformance.runner import FIXED_SCENARIO_REQUESTS, RunOptions, request_bound
-    from conformance.scenarios import INVARIANT_REQUESTS_PER_TYPE
+    from conformance.scenarios import INVARIANT_REQUESTS_PER_SESSION
 
     one = parse_sessions({"sessions": [{"session_id": "a", "type": "agent"}]})
     three = parse_sessions(
         {"sessions": [{"session_id": t, "type": t} for t in ("agent", "team", "workflow")]}
     )
     assert READS_PER_LISTED_SESSION == 2
-    base = FIXED_SCENARIO_REQUESTS + INVARIANT_REQUESTS_PER_TYPE + 2
+    base = FIXED_SCENARIO_REQUESTS + INVARIANT_REQUESTS_PER_SESSION + 2
     assert request_bound(RunOptions("http://x", "t", one, max_examples=0)) == base
     assert request_bound(RunOptions("http://x", "t", one, max_examples=7)) == base + 14
     assert (
         request_bound(RunOptions("http://x", "t", three, max_examples=0))
-        == base + 2 * INVARIANT_REQUESTS_PER_TYPE + 4
+        == base + 2 * INVARIANT_REQUESTS_PER_SESSION + 4
     )
     restoring = RunOptions("http://x", "t", three, max_examples=0, restore_names=True)
-    assert request_bound(restoring) == base + 2 * INVARIANT_REQUESTS_PER_TYPE + 4 + 6
+    assert request_bound(restoring) == base + 2 * INVARIANT_REQUESTS_PER_SESSION + 4 + 6
+    # A session without an owner, not the first of its type, is checked in depth too.
+    mixed = parse_sessions(
+        {
+            "sessions": [
+                {"session_id": "a", "type": "agent", "user_id": "u"},
+                {"session_id": "b", "type": "agent", "user_id": None},
+            ]
+        }
+    )
+    assert [s.session_id for s in in_depth(mixed)] == ["a", "b"]
+    assert request_bound(RunOptions("http://x", "t", mixed, max_examples=0)) == (
+        base + INVARIANT_REQUESTS_PER_SESSION + 2
+    )
+
+
+def test_other_owners_never_match_and_a_missing_owner_matches_no_user_id() -> None:
+    from conformance.scenarios import OTHER_OWNERS_AT_MOST, _other_owners
+
+    owned = KnownSession("a", "agent", "Alice")
+    ownerless = KnownSession("b", "agent", None)
+    listed = (owned, ownerless, KnownSession("c", "team", "bob"))
+    for session in listed:
+        users = [user for _, user in _other_owners(session, listed)]
+        assert session.user_id not in users and len(users) <= OTHER_OWNERS_AT_MOST
+        assert len(set(users)) == len(users)
+    # Any user_id at all is another owner for a session without one, a listed owner included.
+    assert {"Alice", "", "null"} <= {user for _, user in _other_owners(ownerless, listed)}
+    assert {"bob", "aLICE", " Alice", "Alice "} <= {u for _, u in _other_owners(owned, listed)}
+
+
+def test_user_id_kept_wants_the_listed_owner() -> None:
+    checks.user_id_kept({**AGENT_BODY, "user_id": "u1"}, "u1")
+    checks.user_id_kept({**AGENT_BODY, "user_id": None}, None)
+    checks.user_id_kept(AGENT_BODY, "u1")  # no user_id in the body: nothing to judge
+    for shown, owner, got in (
+        (None, "u1", "user_id null"),
+        ("u2", "u1", "user_id 'u2'"),
+        ("u1", None, "user_id 'u1'"),
+        ("", None, "user_id ''"),
+    ):
+        with pytest.raises(Violation, match="the session's owner") as wrong:
+            checks.user_id_kept({**AGENT_BODY, "user_id": shown}, owner)
+        assert wrong.value.got == got
+
+
+def test_updated_at_current_compares_with_the_date_header() -> None:
+    date = "Tue, 01 Dec 2026 13:00:00 GMT"
+    for close in (
+        "2026-12-01T13:00:00Z",
+        "2026-12-01T12:58:30Z",
+        "2026-12-01T13:01:59.999+00:00",
+        "2026-12-01T14:00:30+01:00",  # the same instant with an offset
+        "2026-12-01T13:00:05",  # no offset: UTC
+    ):
+        checks.updated_at_current({"updated_at": close}, date, None)
+    for far in (
+        "2026-12-01T08:00:00Z",  # local time written as UTC
+        "2026-11-30T13:00:00Z",  # the previous rename's time kept
+        "2026-12-01T13:02:01Z",
+        "2099-01-01T00:00:00Z",
+    ):
+        with pytest.raises(Violation, match="Date header") as late:
+            checks.updated_at_current({"updated_at": far}, date, {"updated_at": far[:4] + "x"})
+        assert far in str(late.value.got)
+    # Nothing to judge: no Date, an unparseable one, no updated_at.
+    checks.updated_at_current({"updated_at": "2020-01-01T00:00:00Z"}, None, None)
+    checks.updated_at_current({"updated_at": "2020-01-01T00:00:00Z"}, "yesterday", None)
+    checks.updated_at_current({"updated_at": None}, date, None)
+    # An updated_at already in the Date's future (another writer's clock) may be kept as it is.
+    future = {"updated_at": "2027-01-01T00:00:00Z"}
+    checks.updated_at_current(future, date, future)
+    with pytest.raises(Violation):
+        checks.updated_at_current(future, date, {"updated_at": "2026-01-01T00:00:00Z"})

@@ -27,8 +27,26 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningSe
     database = workdir / "agno.db"
     sessions_file = workdir / "sessions.json"
     seed(f"sqlite:///{database}", sessions_file)
+    _without_owner(database, sessions_file)
     with running_server(f"sqlite:///{database}", workdir, token=TOKEN) as server:
         yield server, database, sessions_file
+
+
+def _without_owner(database: Path, sessions_file: Path) -> None:
+    """One seeded session loses its owner (NULL user_id, listed as null): the suite then checks
+    that no user_id at all finds it. It is not the first of its type, so it is checked in depth
+    on its own account."""
+    listing = json.loads(sessions_file.read_text())
+    agents = [entry for entry in listing["sessions"] if entry["type"] == "agent"]
+    assert len(agents) >= 2
+    ownerless = agents[1]
+    with sqlite3.connect(database) as connection:
+        connection.execute(
+            "UPDATE agno_sessions SET user_id = NULL WHERE session_id = ?",
+            (ownerless["session_id"],),
+        )
+    ownerless["user_id"] = None
+    sessions_file.write_text(json.dumps(listing))
 
 
 def stored_names(database: Path) -> dict[str, str]:
