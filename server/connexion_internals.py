@@ -32,9 +32,7 @@ from connexion.decorators.parameter import (
 from connexion.decorators.response import AsyncResponseDecorator
 from connexion.frameworks.starlette import Starlette as StarletteFramework
 from connexion.jsonifier import Jsonifier
-from connexion.lifecycle import ConnexionRequest
 from connexion.validators import JSONRequestBodyValidator
-from starlette.requests import Request
 from starlette.types import Scope
 
 CONNEXION_VERSION = "3.3.0"
@@ -70,7 +68,6 @@ __all__ = [
     "get_query_defaults",
     "get_val_from_param",
     "operation_function",
-    "starlette_request",
     "use_api_class",
 ]
 
@@ -79,11 +76,6 @@ def current_object(proxy: Any) -> Any:
     """What one of connexion.context's proxies (operation, scope, receive) stands for in this
     request (werkzeug's LocalProxy._get_current_object)."""
     return proxy._get_current_object()
-
-
-def starlette_request(request: ConnexionRequest) -> Request:
-    """The Starlette request a ConnexionRequest wraps (path and query parameters, unparsed)."""
-    return request._starlette_request  # type: ignore[no-any-return]
 
 
 def operation_function(operation: AsyncOperation) -> Callable[..., Any]:

@@ -22,6 +22,8 @@ from connexion.exceptions import BadRequestProblem
 from connexion.frameworks.starlette import Starlette as StarletteFramework
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.utils import coerce_type, inspect_function_arguments, is_json_mimetype
+from starlette.datastructures import Headers, QueryParams
+from starlette.types import Scope
 
 from server.connexion_internals import (
     ResponseSteps,
@@ -30,7 +32,6 @@ from server.connexion_internals import (
     get_query_defaults,
     get_val_from_param,
     operation_function,
-    starlette_request,
 )
 from server.decorate_once import DecoratedOnceOperation, cached_pythonic
 from server.validation import PARSED_BODY, TOO_DEEP
@@ -103,8 +104,14 @@ class DirectArgumentsOperation(AsyncOperation):  # type: ignore[misc]
     `get_val_from_param` for parameter values (the last of repeated query values, `null` and
     `None` for nullable parameters), `get_query_defaults` for defaults, `ConnexionRequest.get_body`
     and `get_body_argument` for the body, the security context for context arguments, and the
-    response decorator's steps for the answer (a dict's content type inferred once).
+    response decorator's steps for the answer (a dict's content type inferred once). The query
+    arguments depend on the query string alone and the mimetype on the Content-Type header alone:
+    both are remembered (a bounded number of them); a body the validator parsed is not parsed
+    again (server/validation.py's PARSED_BODY).
     """
+
+    # Query strings and content types come from requests: only so many answers are remembered.
+    _MAX_REMEMBERED = 1024
 
     def __init__(self, *args: Any, plan: _ArgumentPlan, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -113,41 +120,65 @@ class DirectArgumentsOperation(AsyncOperation):  # type: ignore[misc]
         self._responses = ResponseSteps(self.jsonifier)
         # The content type Connexion infers for a dict answer depends on the operation only.
         self._dict_content_type: str | None = None
+        # query string -> the handler's query arguments (strings: immutable, safely shared).
+        self._query_arguments: dict[bytes, dict[str, Any]] = {}
+        # Content-Type header -> ConnexionRequest.mimetype.
+        self._mimetypes: dict[str, str] = {}
 
     @property
     def fn(self) -> Callable[..., Any]:
         return self._call
 
-    async def _call(self) -> Any:
-        plan = self._plan
-        current = current_object(operation)
-        current_scope = current_object(scope)
-        request = ConnexionRequest(
+    def _query_kwargs(self, query_string: bytes) -> dict[str, Any]:
+        """The handler's query arguments: a function of the query string alone."""
+        known = self._query_arguments.get(query_string)
+        if known is None:
+            plan = self._plan
+            known = dict(plan.query_defaults)
+            query = QueryParams(query_string)  # what Starlette's Request.query_params builds
+            for parameter in plan.query:
+                values = query.getlist(parameter.name)
+                if values:
+                    value = coerce_type(parameter.definition, values[-1], "parameter")
+                    known[parameter.argument] = get_val_from_param(value, parameter.definition)
+            if len(self._query_arguments) < self._MAX_REMEMBERED:
+                self._query_arguments[query_string] = known
+        return known
+
+    def _request(self, current: Any, current_scope: Scope) -> ConnexionRequest:
+        return ConnexionRequest(
             current_scope,
             current_object(receive),
             uri_parser=current.uri_parser_class(current.parameters, current.body_definition()),
         )
-        raw = starlette_request(request)
-        raw_path = raw.path_params
+
+    async def _call(self) -> Any:
+        plan = self._plan
+        current = current_object(operation)
+        current_scope = current_object(scope)
+        raw_path = current_scope.get("path_params", {})  # Starlette's Request.path_params
         kwargs: dict[str, Any] = {}
         for parameter in plan.path:
             value = coerce_type(parameter.definition, raw_path[parameter.name], "parameter")
             kwargs[parameter.argument] = get_val_from_param(value, parameter.definition)
-        kwargs.update(plan.query_defaults)
-        query = raw.query_params
-        for parameter in plan.query:
-            values = query.getlist(parameter.name)
-            if values:
-                value = coerce_type(parameter.definition, values[-1], "parameter")
-                kwargs[parameter.argument] = get_val_from_param(value, parameter.definition)
+        kwargs.update(self._query_kwargs(current_scope["query_string"]))
         if plan.takes_body:
             parsed = current_scope.get(PARSED_BODY)
+            # ConnexionRequest.content_type
+            content_type = Headers(scope=current_scope).get(
+                "content-type", "application/octet-stream"
+            )
+            mimetype = self._mimetypes.get(content_type)
+            if mimetype is None:
+                mimetype = self._request(current, current_scope).mimetype
+                if len(self._mimetypes) < self._MAX_REMEMBERED:
+                    self._mimetypes[content_type] = mimetype
             try:
                 # get_body's JSON branch, with the value the body validator already parsed.
-                if parsed is not None and is_json_mimetype(request.content_type):
+                if parsed is not None and is_json_mimetype(content_type):
                     body = parsed.value
                 else:
-                    body = await request.get_body()
+                    body = await self._request(current, current_scope).get_body()
             except RecursionError as error:
                 # The validator parsed it higher up the stack; a body nested just deep enough
                 # can still fail here, one call deeper.
@@ -159,7 +190,7 @@ class DirectArgumentsOperation(AsyncOperation):  # type: ignore[misc]
                     arguments=plan.arguments,  # only len() and `in` are used
                     has_kwargs=False,
                     sanitize=cached_pythonic,
-                    content_type=request.mimetype,
+                    content_type=mimetype,
                 )
             )
         for key, value in context.items():
