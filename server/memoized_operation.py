@@ -14,6 +14,7 @@ from connexion.middleware.context import ContextAPI, ContextMiddleware, ContextO
 from connexion.middleware.request_validation import (
     RequestValidationAPI,
     RequestValidationMiddleware,
+    RequestValidationOperation,
 )
 
 from server.connexion_internals import OperationView
@@ -76,9 +77,55 @@ class MemoizedOperation(OperationView):
         return self._parser
 
 
+_CONTENT_TYPE = b"content-type"
+
+
+class _MemoizedValidationOperation(RequestValidationOperation):  # type: ignore[misc]
+    """Connexion's request validation, remembering the answers of its two content-type steps:
+    the (mime type, encoding) it extracts depends only on the first Content-Type header's value
+    and the operation, and a mime type it accepted once it accepts again. Refusals are always
+    worked out anew (so their messages are Connexion's); only so many answers are remembered."""
+
+    _MAX_REMEMBERED = 64
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._content_types: dict[bytes | None, tuple[str, str]] = {}
+        self._accepted: set[str] = set()
+
+    def extract_content_type(self, headers: Any) -> tuple[str, str]:
+        value: bytes | None = None
+        for name, header_value in headers:
+            if not isinstance(name, bytes) or not isinstance(header_value, bytes):
+                return super().extract_content_type(headers)  # type: ignore[no-any-return]
+            # connexion.utils.extract_content_type compares the latin-1 decoded name in lower
+            # case: no latin-1 character but ASCII ones lower-cases to ASCII, so this is the same.
+            if name.lower() == _CONTENT_TYPE:
+                value = header_value
+                break
+        known = self._content_types.get(value)
+        if known is None:
+            known = super().extract_content_type(headers)
+            if len(self._content_types) < self._MAX_REMEMBERED:
+                self._content_types[value] = known
+        return known
+
+    def validate_mime_type(self, mime_type: str) -> None:
+        if mime_type in self._accepted:
+            return
+        super().validate_mime_type(mime_type)  # raises for a refused one
+        if len(self._accepted) < self._MAX_REMEMBERED:
+            self._accepted.add(mime_type)
+
+
 class _MemoizedValidationApi(RequestValidationAPI):  # type: ignore[misc]
     def make_operation(self, spec_operation: Any) -> Any:
-        return super().make_operation(MemoizedOperation(spec_operation))
+        return _MemoizedValidationOperation(
+            self.next_app,
+            operation=MemoizedOperation(spec_operation),
+            strict_validation=self.strict_validation,
+            validator_map=self.validator_map,
+        )
 
 
 class MemoizedRequestValidationMiddleware(RequestValidationMiddleware):  # type: ignore[misc]
