@@ -17,6 +17,7 @@ from connexion.jsonifier import Jsonifier
 from connexion.middleware import ConnexionMiddleware, MiddlewarePosition
 from connexion.middleware.context import ContextMiddleware
 from connexion.middleware.request_validation import RequestValidationMiddleware
+from connexion.middleware.response_validation import ResponseValidationMiddleware
 from connexion.middleware.security import SecurityMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
@@ -105,7 +106,8 @@ def _authenticator(settings: Settings) -> Authenticator:
 
 def _middlewares(settings: Settings, *, shortcuts: bool) -> list[Any]:
     """Connexion's default middleware stack, with shortcuts the per-request work that never
-    changes done once (server/memoized_operation.py, server/swagger_ui_paths.py); BodyLimit right
+    changes done once (server/memoized_operation.py, server/swagger_ui_paths.py) and without the
+    response validation layer when responses are not validated; BodyLimit right
     after the security check, so no body is read for a request without valid credentials
     (Connexion's MiddlewarePosition has no place after the security check)."""
     replacements: dict[Any, Any] = {
@@ -114,7 +116,11 @@ def _middlewares(settings: Settings, *, shortcuts: bool) -> list[Any]:
         ContextMiddleware: MemoizedContextMiddleware,
     }
     stack = [
-        replacements.get(m, m) if shortcuts else m for m in ConnexionMiddleware.default_middlewares
+        replacements.get(m, m) if shortcuts else m
+        for m in ConnexionMiddleware.default_middlewares
+        # Without response validation Connexion's layer only looks the operation up on every
+        # request and passes it on (its operations are the next app): one layer less.
+        if not (shortcuts and m is ResponseValidationMiddleware and not settings.validate_responses)
     ]
     body_limit = functools.partial(BodyLimit, limit=settings.max_body_bytes)
     stack.insert(stack.index(SecurityMiddleware) + 1, body_limit)
