@@ -8,6 +8,8 @@ that goes away mid-body never mistaken for a complete request.
   length: Connexion 3.3 decides from `Content-Length` alone whether a body was sent.
 - `http.disconnect` before the last body byte raises ClientDisconnected: Connexion would take the
   bytes received so far for the whole body.
+- A rename body over 64 KiB is read whole and replaced by the small body it amounts to
+  (server/large_body.py), so that no large body holds the event loop.
 """
 
 from __future__ import annotations
@@ -16,10 +18,24 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.errors import render_error
 from server.http_failures import ClientDisconnected, RequestBodyTooLarge
+from server.large_body import DIGEST_OVER, RENAME_OPERATION_ID, UnreadableBody, digest
 from server.settings import DEFAULT_MAX_BODY_BYTES
 
 _CONTENT_LENGTH = b"content-length"
+_CONTENT_TYPE = b"content-type"
 _TRANSFER_ENCODING = b"transfer-encoding"
+_JSON = b"application/json"
+
+
+def _digestible(scope: Scope) -> bool:
+    """A JSON body of the rename operation (Connexion's routing has named the operation)."""
+    routing = scope.get("extensions", {}).get("connexion_routing", {})
+    if routing.get("operation_id") != RENAME_OPERATION_ID:
+        return False
+    for name, value in scope["headers"]:
+        if name == _CONTENT_TYPE:
+            return bool(value.split(b";", 1)[0].strip().lower() == _JSON)
+    return False  # a body without a type was given application/json (DefaultJsonContentType)
 
 
 class BodyLimit:
@@ -40,13 +56,17 @@ class BodyLimit:
                 chunked = True
         if declared is not None:
             # The HTTP server has checked it is a number (it frames the body by it).
-            if int(declared) > self.limit:
+            length = int(declared)
+            if length > self.limit:
                 await _answer(RequestBodyTooLarge(self.limit), send)
+                return
+            if length > DIGEST_OVER and _digestible(scope):
+                await self._whole_body(scope, receive, send)
                 return
             counted = self._counting(receive) if declared.strip(b" 0") else receive
             await self.app(scope, counted, send)
         elif chunked:
-            await self._whole_chunked_body(scope, receive, send)
+            await self._whole_body(scope, receive, send)
         else:
             await self.app(scope, receive, send)
 
@@ -68,7 +88,9 @@ class BodyLimit:
 
         return counted
 
-    async def _whole_chunked_body(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _whole_body(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Read the body (a chunked one, or a large one to digest) and hand it on with its
+        length."""
         parts: list[bytes] = []
         counted = self._counting(receive)
         try:
@@ -81,7 +103,14 @@ class BodyLimit:
             await _answer(failure, send)
             return
         body = b"".join(parts)
-        headers = [(n, v) for n, v in scope["headers"] if n != _TRANSFER_ENCODING]
+        if len(body) > DIGEST_OVER and _digestible(scope):
+            try:
+                body = digest(body)
+            except UnreadableBody as failure:
+                await _answer(failure, send)
+                return
+        framing = (_TRANSFER_ENCODING, _CONTENT_LENGTH)
+        headers = [(n, v) for n, v in scope["headers"] if n not in framing]
         headers.append((_CONTENT_LENGTH, str(len(body)).encode("ascii")))
         replayed = False
 

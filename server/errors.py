@@ -43,11 +43,13 @@ from server.http_failures import (
     TransferEncodingInHttp10,
     UnsupportedTransferCoding,
 )
+from server.large_body import UnreadableBody
 from server.logs import current_request_id
 
 logger = logging.getLogger("server.errors")
 
 INTERNAL_ERROR_DETAIL = "Internal server error"
+MAX_DETAIL_CHARACTERS = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,7 @@ ERROR_TABLE: tuple[tuple[type[BaseException], ErrorAnswer], ...] = (
     # Connexion's request validation: the document answers 422 for every malformed request.
     (BadRequestProblem, ErrorAnswer(422, "VALIDATION_ERROR")),
     (UnsupportedMediaTypeProblem, ErrorAnswer(422, "VALIDATION_ERROR")),
+    (UnreadableBody, ErrorAnswer(422, "VALIDATION_ERROR")),
     (StoreFailure, ErrorAnswer(500, "INTERNAL_SERVER_ERROR", INTERNAL_ERROR_DETAIL)),
 )
 _ROUTING_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
@@ -108,7 +111,12 @@ def _detail(error: BaseException, answer: ErrorAnswer) -> str:
     own = getattr(error, "detail", None)
     text = own if isinstance(own, str) and own else str(error)
     # jsonschema appends the whole failing schema after a blank line: keep the readable part.
-    return text.split("\n\n", 1)[0]
+    text = text.split("\n\n", 1)[0]
+    # jsonschema's message starts with the failing value itself ("[1, 1, ...] is not of type
+    # 'object'"): a body of 64 KiB made a detail of 100 KB. The start says what is wrong.
+    if len(text) > MAX_DETAIL_CHARACTERS:
+        text = text[: MAX_DETAIL_CHARACTERS - 1] + "\u2026"
+    return text
 
 
 @dataclass(frozen=True, slots=True)

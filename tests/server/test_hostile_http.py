@@ -251,6 +251,16 @@ def test_hostile_json_is_422(target: Target, body: bytes) -> None:
     )
 
 
+def test_a_422_detail_does_not_echo_the_body(target: Target) -> None:
+    """jsonschema's message starts with the failing value: an array of BODY_LIMIT bytes made
+    a detail longer than the body itself."""
+    body = b"[" + b"1," * (BODY_LIMIT // 2 - 2) + b"1]"
+    answer = exchange(target.port, rename_request(target.session_id, body))
+    assert_error(answer, 422, "VALIDATION_ERROR")
+    detail = json.loads(answer.body)["detail"]
+    assert detail.startswith("[1, 1, ") and len(detail) <= 500, detail[:600]
+
+
 def test_no_nesting_depth_is_a_500(target: Target) -> None:
     """Where the parser gives up depends on the stack depth it runs at; every depth around
     Python's recursion limit answers 200 or 422."""
