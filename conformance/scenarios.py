@@ -39,9 +39,9 @@ OTHER_OWNERS_AT_MOST = 7
 after and before a space, 'null'."""
 
 # Upper bounds of what the scenarios below send (the run's request bound adds them up).
-INVARIANT_REQUESTS_PER_SESSION = 1 + 2 + 1 + 3 + OTHER_OWNERS_AT_MOST + 5 + 1 + 1
-"""A read, two renames, a read, other types (and none), other owners, near-miss ids, a read, a
-rename (for each session of `sessions.in_depth`)."""
+INVARIANT_REQUESTS_PER_SESSION = 1 + 2 + 1 + 1 + 3 + OTHER_OWNERS_AT_MOST + 5 + 1 + 1
+"""A read, two renames, one without user_id, a read, other types (and none), other owners,
+near-miss ids, a read, a rename (for each session of `sessions.in_depth`)."""
 NOT_FOUND_REQUESTS = 1
 VALIDATION_REQUESTS = len(INVALID_TYPES) + 2 + 2 + len(WRONG_TYPED_BODIES) + 1
 UNUSUAL_PARAMETER_REQUESTS = 5
@@ -143,13 +143,16 @@ def rename_invariants(
     probe: Probe, session: KnownSession, sessions: tuple[KnownSession, ...], *, wait: bool
 ) -> None:
     """A read (when the target offers it), two renames (each compared with what came before),
-    a read back, requests that must be refused (another type, another owner, near misses of the
-    id), a read back, then a third rename (compared)."""
+    for an owned session one without user_id, a read back, requests that must be refused
+    (another type, another owner, near misses of the id), a read back, then a third rename
+    (compared)."""
     baseline(probe, session)
     for label in ("first", "second"):
         name = fresh_name(f"{session.type} {label}")
         answer = rename(probe, session, name, f"rename a known {session.type} session ({label})")
         expect_success(probe, answer, session, name)
+    if session.user_id is not None:
+        _rename_without_user_id(probe, session)
     checkpoint(probe, session, "after two renames")
 
     scoped = session.scoped_query()
@@ -190,6 +193,17 @@ def rename_invariants(
     name = fresh_name(f"{session.type} third")
     answer = rename(probe, session, name, f"rename the {session.type} session after refusals")
     expect_success(probe, answer, session, name)
+
+
+def _rename_without_user_id(probe: Probe, session: KnownSession) -> None:
+    """Without user_id AgentOS filters on no owner, so the shared key may rename any user's
+    session. A server may refuse that; when it answers 200 the owner must still be the owner (a
+    write of user_id taken from the query would wipe it), and the next scoped requests find it."""
+    name = fresh_name(f"{session.type} without user_id")
+    case = probe.case(session.session_id, query={"type": session.type}, body={"session_name": name})
+    answer = probe.send(case, f"rename the {session.type} session without user_id")
+    if answer.status == 200:
+        expect_success(probe, answer, session, name)
 
 
 def _other_owners(

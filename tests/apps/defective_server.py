@@ -77,6 +77,7 @@ DEFECTS: dict[str, str] = {
     "updated_at_frozen": "a rename leaves updated_at as it was",
     "updated_at_local_time": "updated_at is the local time of UTC-5 written as UTC (5 hours off)",
     "rename_wipes_owner": "a rename writes the row back without its owner (user_id null)",
+    "unscoped_rename_wipes_owner": "a rename without user_id writes user_id null (from the query)",
     "updated_at_not_stored": "answers the rename time as updated_at but never stores it",
     "writes_before_scoping": "renames by id alone, then answers 404 for another type or user",
     "refused_wipes_history": "a rename refused for another type or user still drops the runs",
@@ -408,6 +409,8 @@ class Variant:
             return self.error(404, "No such database or table", "NOT_FOUND")
         if stored is None:
             return self.not_found(session_id, name)
+        if self.has("unscoped_rename_wipes_owner") and "user_id" not in query:
+            stored["user_id"] = None  # SET user_id = :user_id, with no user_id given
         return self.apply(stored, name, asked or "agent")
 
     def not_found(self, session_id: str, name: str) -> Response:

@@ -60,6 +60,7 @@ REQUIRED_CHECK_FOR_DEFECT = {
     "updated_at_frozen": "updated_at_advances",
     "updated_at_local_time": "updated_at_current",
     "rename_wipes_owner": "user_id_kept",
+    "unscoped_rename_wipes_owner": "user_id_kept",
     "updated_at_not_stored": "persisted_on_read",
     "renames_all_same_type": "refused_requests_write_nothing",
     "writes_before_scoping": "refused_requests_write_nothing",
