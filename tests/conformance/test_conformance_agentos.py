@@ -96,6 +96,8 @@ def test_suite_names_agentos_deviations(
         "bearer_case_insensitive",
         "session_id_exact",
         "user_scoping",
+        "user_id_kept",
+        "updated_at_current",
         "method_not_allowed",
         "non_json_media_refused",
         "fields_preserved",
