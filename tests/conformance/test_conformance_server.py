@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from conformance.catalog import CHECKS
+from harness.conformance_command import conformance_command
 from tests.server_process import BIN, RunningServer, running_server, seed
 
 TOKEN = "conformance-e2e-token-31"
@@ -114,21 +114,9 @@ def test_python_dash_m_restores_names_from_the_sessions_file(
     named = tmp_path / "named.json"
     named.write_text(json.dumps(listing))
     completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "conformance",
-            "run",
-            "--base-url",
-            server.base_url,
-            "--token",
-            TOKEN,
-            "--sessions",
-            str(named),
-            "--max-examples",
-            "10",
-            "--restore-names",
-        ],
+        conformance_command(
+            server.base_url, TOKEN, named, "--max-examples", "10", "--restore-names"
+        ),
         capture_output=True,
         text=True,
         check=False,

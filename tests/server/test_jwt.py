@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ import httpx
 import pytest
 
 from domain.session import StoredSession
+from harness.conformance_command import conformance_command
 from server.app import create_app
 from server.cli import build_parser, settings_from_arguments
 from server.settings import Settings
@@ -413,20 +413,7 @@ def test_conformance_suite_passes_in_jwt_mode_with_an_admin_token(tmp_path: Path
     env = {"JWT_JWKS_FILE": str(jwks), "JWT_AUDIENCE": AUDIENCE}
     with running_server(url, tmp_path, token=TOKEN, env=env) as server:
         run = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "conformance",
-                "run",
-                "--base-url",
-                server.base_url,
-                "--token",
-                admin,
-                "--sessions",
-                str(sessions_file),
-                "--seed",
-                "8",
-            ],
+            conformance_command(server.base_url, admin, sessions_file, "--seed", "8"),
             capture_output=True,
             text=True,
             timeout=600,
