@@ -3,13 +3,15 @@ with Connexion's own jsonschema validator, and what it accepts Connexion accepts
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 from connexion.json_schema import Draft4RequestValidator
 from jsonschema import Draft4Validator
+from starlette.types import Scope
 
-from server.validation import compiled_check
+from server.validation import PARSED_BODY, CachedJSONBodyValidator, compiled_check
 
 BODY = {
     "type": "object",
@@ -57,3 +59,32 @@ def test_accepted_only_what_connexion_accepts(schema: dict[str, Any], value: Any
 )
 def test_left_to_jsonschema(schema: dict[str, Any]) -> None:
     assert compiled_check(schema) is None
+
+
+def _body_validator(encoding: str) -> CachedJSONBodyValidator:
+    return CachedJSONBodyValidator(
+        schema={"type": "object"}, required=True, encoding=encoding, strict_validation=False
+    )
+
+
+async def _wrapped(encoding: str, body: bytes) -> Scope:
+    messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0)
+
+    scope = {"type": "http", "headers": [(b"content-length", str(len(body)).encode())]}
+    _, wrapped = await _body_validator(encoding).wrap_receive(receive, scope=scope)
+    return wrapped
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "UTF-8", "utf8"])
+def test_a_utf8_body_is_parsed_once(encoding: str) -> None:
+    scope = asyncio.run(_wrapped(encoding, '{"session_name": "café"}'.encode()))
+    assert scope[PARSED_BODY].value == {"session_name": "café"}
+
+
+def test_another_encoding_is_left_to_the_handler() -> None:
+    """Decoded as latin-1, UTF-8 bytes read differently than json.loads(bytes) reads them."""
+    scope = asyncio.run(_wrapped("latin-1", '{"session_name": "café"}'.encode()))
+    assert PARSED_BODY not in scope
