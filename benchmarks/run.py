@@ -55,7 +55,7 @@ CONNECTIONS = 16
 SMALL = 1_000
 FEW_MESSAGES = 3
 AGNO_PER_TYPE = 1_000
-"""agno-written sessions of each type (agent, team, workflow), two runs each."""
+"""agno-written sessions of each type (their runs: harness/agno_sessions.py)."""
 AGNO_SESSIONS = 3 * AGNO_PER_TYPE
 CONFORMANCE_TIMEOUT_SECONDS = 900
 # What is measured is set by flags only: server settings a developer exported (response
@@ -134,7 +134,7 @@ class Run:
             seeded = write_agno_sqlite(path, AGNO_PER_TYPE)
             self.notes.append(
                 f"agno 2.5.6 (SqliteDb.upsert_sessions) wrote {seeded:,} sessions "
-                f"({AGNO_PER_TYPE:,} agent, team and workflow sessions, two runs each) in "
+                f"({AGNO_PER_TYPE:,} of each type; runs: agent 3, team 2, workflow 1) in "
                 f"{time.perf_counter() - started:.1f} s ({path.stat().st_size / 1e6:,.0f} MB)"
             )
         return f"sqlite:///{path}"
