@@ -34,6 +34,7 @@ from server.connexion_internals import (
     operation_function,
 )
 from server.decorate_once import DecoratedOnceOperation, cached_pythonic
+from server.remembered import rememberable
 from server.validation import PARSED_BODY, TOO_DEEP
 
 
@@ -110,9 +111,6 @@ class DirectArgumentsOperation(AsyncOperation):  # type: ignore[misc]
     again (server/validation.py's PARSED_BODY).
     """
 
-    # Query strings and content types come from requests: only so many answers are remembered.
-    _MAX_REMEMBERED = 1024
-
     def __init__(self, *args: Any, plan: _ArgumentPlan, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._plan = plan
@@ -141,7 +139,7 @@ class DirectArgumentsOperation(AsyncOperation):  # type: ignore[misc]
                 if values:
                     value = coerce_type(parameter.definition, values[-1], "parameter")
                     known[parameter.argument] = get_val_from_param(value, parameter.definition)
-            if len(self._query_arguments) < self._MAX_REMEMBERED:
+            if rememberable(query_string, len(self._query_arguments)):
                 self._query_arguments[query_string] = known
         return known
 
@@ -171,7 +169,7 @@ class DirectArgumentsOperation(AsyncOperation):  # type: ignore[misc]
             mimetype = self._mimetypes.get(content_type)
             if mimetype is None:
                 mimetype = self._request(current, current_scope).mimetype
-                if len(self._mimetypes) < self._MAX_REMEMBERED:
+                if rememberable(content_type, len(self._mimetypes)):
                     self._mimetypes[content_type] = mimetype
             try:
                 # get_body's JSON branch, with the value the body validator already parsed.

@@ -18,6 +18,7 @@ from connexion.middleware.request_validation import (
 )
 
 from server.connexion_internals import OperationView
+from server.remembered import rememberable
 
 
 class MemoizedOperation(OperationView):
@@ -106,7 +107,7 @@ class _MemoizedValidationOperation(RequestValidationOperation):  # type: ignore[
         known = self._content_types.get(value)
         if known is None:
             known = super().extract_content_type(headers)
-            if len(self._content_types) < self._MAX_REMEMBERED:
+            if rememberable(value, len(self._content_types), self._MAX_REMEMBERED):
                 self._content_types[value] = known
         return known
 
@@ -114,7 +115,7 @@ class _MemoizedValidationOperation(RequestValidationOperation):  # type: ignore[
         if mime_type in self._accepted:
             return
         super().validate_mime_type(mime_type)  # raises for a refused one
-        if len(self._accepted) < self._MAX_REMEMBERED:
+        if rememberable(mime_type, len(self._accepted), self._MAX_REMEMBERED):
             self._accepted.add(mime_type)
 
 

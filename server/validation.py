@@ -32,6 +32,7 @@ from jsonschema import Draft4Validator, ValidationError
 from starlette.types import Receive, Scope
 
 from server.connexion_internals import JSONBodyValidatorHooks
+from server.remembered import rememberable
 
 TOO_DEEP = "Request body is nested too deeply"
 PARSED_BODY = "agno_rename.parsed_body"
@@ -184,11 +185,10 @@ class CachedParameterValidator(ParameterValidator):  # type: ignore[misc]
 
     The query parameters' verdict depends only on the query string (and the operation's
     definitions and URI parser): a query string whose every parameter passed is remembered (up
-    to _MAX_VALID_QUERIES of them) and not parsed and checked again. A failing one is always
+    to server/remembered.py's bounds) and not parsed and checked again. A failing one is always
     checked, so its message is Connexion's.
     """
 
-    _MAX_VALID_QUERIES = 1024
     # (id(definitions), parser class, query string) -> definitions (kept so the id stays unique).
     _valid_queries: ClassVar[dict[tuple[int, type, bytes], Any]] = {}
 
@@ -220,7 +220,7 @@ class CachedParameterValidator(ParameterValidator):  # type: ignore[misc]
                 error = self.validate_query_parameter(param, request)
                 if error:
                     raise BadRequestProblem(detail=error)
-            if len(self._valid_queries) < self._MAX_VALID_QUERIES:
+            if rememberable(key[2], len(self._valid_queries)):
                 self._valid_queries[key] = definitions
         for location, validate in (
             ("path", self.validate_path_parameter),

@@ -44,6 +44,7 @@ HEAD_TIMEOUT = 2.0  # seconds; short so the tests do not wait long
 BODY_LIMIT = 16 * 1024  # over every hostile JSON body below
 UNFINISHED_HEADS = 150
 UNFINISHED_HEAD_BYTES = 2 * 1024 * 1024
+LONG_QUERY_STRINGS = 1200  # over what any cache of the server holds (1,024 entries)
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,24 @@ def test_unfinished_heads_without_a_token_do_not_grow_the_server(target: Target)
         for connection in connections:
             connection.close()
     assert grown < RSS_GROWTH_BOUND, f"the server grew by {grown / 1e6:.0f} MB"
+
+
+def test_distinct_long_query_strings_do_not_grow_the_server(target: Target) -> None:
+    """Valid query strings of 48 KiB, each different, with the token: whatever the server
+    remembers per query string must not grow with them (97 MiB before the key-length bound)."""
+    pid = target.server.process.pid
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    url = f"{target.server.base_url}/sessions/{target.session_id}/rename"
+    with httpx.Client(headers=headers, timeout=CLOSE_WAIT) as client:
+        # One first, so that whatever the first request builds is not counted.
+        client.post(url, params={"user_id": "warm-up"}, json={"session_name": "x"})
+        before = rss_bytes(pid)
+        for number in range(LONG_QUERY_STRINGS):
+            owner = f"{number:08d}" + "u" * (48 * 1024)
+            response = client.post(url, params={"user_id": owner}, json={"session_name": "x"})
+            assert response.status_code == 404, response.text[:300]
+        grown = rss_bytes(pid) - before
+    assert grown < RSS_GROWTH_BOUND, f"grew by {grown / 2**20:.0f} MiB"
 
 
 def test_half_sent_request_lines_are_closed_after_the_head_timeout(target: Target) -> None:
