@@ -3,6 +3,7 @@ tests; every process is started by harness/processes.py, the one launcher."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -13,10 +14,20 @@ from pathlib import Path
 
 from harness.ports import free_port
 from harness.processes import ServerProcess, start_server
+from tests.direct_db import SqliteDirect
 
 BIN = Path(sys.executable).parent
 STARTUP_SECONDS = 30.0
-__all__ = ["BIN", "RunningServer", "free_port", "running_process", "running_server", "seed"]
+__all__ = [
+    "BIN",
+    "RunningServer",
+    "SeededTarget",
+    "free_port",
+    "running_process",
+    "running_server",
+    "seed",
+    "seeded_target",
+]
 
 
 @dataclass(frozen=True)
@@ -83,3 +94,39 @@ def running_server(
     ]  # fmt: skip
     with running_process(command, log_path, environment, port) as (base_url, process):
         yield RunningServer(base_url, process, log_path)
+
+
+@dataclass(frozen=True)
+class SeededTarget:
+    """A running server over a seeded SQLite file, and one of its sessions."""
+
+    server: RunningServer
+    database: Path
+    session_id: str
+
+    @property
+    def port(self) -> int:
+        return int(self.server.base_url.rsplit(":", 1)[1])
+
+    def stored_name(self) -> str | None:
+        return SqliteDirect(self.database).names()[self.session_id]
+
+
+@contextmanager
+def seeded_target(
+    workdir: Path,
+    *,
+    token: str,
+    extra_args: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+) -> Iterator[SeededTarget]:
+    """`agno-rename seed` into `workdir`/sessions.db, then our server over it; the first
+    seeded session is the target's."""
+    database = workdir / "sessions.db"
+    sessions_file = workdir / "sessions.json"
+    seed(f"sqlite:///{database}", sessions_file)
+    session_id = json.loads(sessions_file.read_text())["sessions"][0]["session_id"]
+    with running_server(
+        f"sqlite:///{database}", workdir, token=token, extra_args=extra_args, env=env
+    ) as server:
+        yield SeededTarget(server, database, session_id)

@@ -11,7 +11,6 @@ import socket
 import time
 import urllib.parse
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -19,7 +18,6 @@ import pytest
 import uvicorn
 
 from server.http_protocol import WRITTEN_FOR_UVICORN
-from tests.direct_db import SqliteDirect
 from tests.postgres_server import shared_postgres_server
 from tests.raw_http import (
     CLOSE_WAIT,
@@ -32,11 +30,10 @@ from tests.raw_http import (
 )
 from tests.server_process import (
     BIN,
-    RunningServer,
+    SeededTarget,
     free_port,
     running_process,
-    running_server,
-    seed,
+    seeded_target,
 )
 
 TOKEN = "hostile-token-0123456789"
@@ -47,36 +44,19 @@ UNFINISHED_HEAD_BYTES = 2 * 1024 * 1024
 LONG_QUERY_STRINGS = 1200  # over what any cache of the server holds (1,024 entries)
 
 
-@dataclass(frozen=True)
-class Target:
-    server: RunningServer
-    database: Path
-    session_id: str
-
-    @property
-    def port(self) -> int:
-        return int(self.server.base_url.rsplit(":", 1)[1])
-
-    def stored_name(self) -> str | None:
-        return SqliteDirect(self.database).names()[self.session_id]
+Target = SeededTarget
 
 
 @pytest.fixture(scope="module")
 def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
-    workdir = tmp_path_factory.mktemp("hostile")
-    database = workdir / "sessions.db"
-    sessions_file = workdir / "sessions.json"
-    seed(f"sqlite:///{database}", sessions_file)
-    session_id = json.loads(sessions_file.read_text())["sessions"][0]["session_id"]
-    with running_server(
-        f"sqlite:///{database}",
-        workdir,
+    with seeded_target(
+        tmp_path_factory.mktemp("hostile"),
         token=TOKEN,
         extra_args=["--head-timeout", str(HEAD_TIMEOUT)],
         # The body limit through its environment variable (flags: test_limit_flags below).
         env={"MAX_BODY_BYTES": str(BODY_LIMIT), "LOG_LEVEL": "info"},
-    ) as server:
-        yield Target(server, database, session_id)
+    ) as seeded:
+        yield seeded
 
 
 @pytest.fixture(autouse=True)

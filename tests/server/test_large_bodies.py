@@ -15,47 +15,28 @@ import json
 import socket
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from server.settings import DEFAULT_MAX_BODY_BYTES
-from tests.direct_db import SqliteDirect
 from tests.raw_http import Answer, assert_error, parse_answer, read_until_closed, rss_bytes
-from tests.server_process import RunningServer, running_server, seed
+from tests.server_process import SeededTarget, seeded_target
 
 TOKEN = "large-bodies-token-0123456789"
 LARGE_BODIES = 16
 PEAK_GROWTH_BOUND = 24 * 1024 * 1024  # measured: 5 MiB digested, 104 MiB built (json, twice)
 
 
-@dataclass(frozen=True)
-class Target:
-    server: RunningServer
-    database: Path
-    session_id: str
-
-    @property
-    def port(self) -> int:
-        return int(self.server.base_url.rsplit(":", 1)[1])
-
-    def stored_name(self) -> str | None:
-        return SqliteDirect(self.database).names()[self.session_id]
+Target = SeededTarget
+# The default body limit (1 MiB) and log level warning (no access line per request).
+_ENV = {"LOG_LEVEL": "warning"}
 
 
 @pytest.fixture(scope="module")
 def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
-    workdir = tmp_path_factory.mktemp("large-bodies")
-    database = workdir / "sessions.db"
-    sessions_file = workdir / "sessions.json"
-    seed(f"sqlite:///{database}", sessions_file)
-    session_id = json.loads(sessions_file.read_text())["sessions"][0]["session_id"]
-    # The default body limit (1 MiB) and log level warning (no access line per request).
-    with running_server(
-        f"sqlite:///{database}", workdir, token=TOKEN, env={"LOG_LEVEL": "warning"}
-    ) as server:
-        yield Target(server, database, session_id)
+    with seeded_target(tmp_path_factory.mktemp("large-bodies"), token=TOKEN, env=_ENV) as seeded:
+        yield seeded
 
 
 def _padded(members: bytes, size: int = DEFAULT_MAX_BODY_BYTES) -> bytes:
@@ -132,16 +113,9 @@ def test_large_bodies_are_not_built(tmp_path: Path) -> None:
     """LARGE_BODIES bodies of 1 MiB of empty lists, sent by several clients at once to a fresh
     server, all answered 200, and the server's peak memory grows by less than building the
     members of one of them would take."""
-    database = tmp_path / "sessions.db"
-    sessions_file = tmp_path / "sessions.json"
-    seed(f"sqlite:///{database}", sessions_file)
-    session_id = json.loads(sessions_file.read_text())["sessions"][0]["session_id"]
-    with running_server(
-        f"sqlite:///{database}", tmp_path, token=TOKEN, env={"LOG_LEVEL": "warning"}
-    ) as server:
-        fresh = Target(server, database, session_id)
+    with seeded_target(tmp_path, token=TOKEN, env=_ENV) as fresh:
         assert _send(fresh, _padded(b'"session_name":"warm-up"', 1024)).status == 200
-        pid = server.process.pid
+        pid = fresh.server.process.pid
         before = rss_bytes(pid, "VmHWM")
         bodies = [
             _padded(b'"session_name":' + json.dumps(f"Large {n}").encode())
