@@ -174,14 +174,17 @@ def updated_at_current(body: Body, date_header: str | None, previous: Body | Non
     """A rename sets updated_at to the time of the rename: the instant it names is within
     `CLOCK_TOLERANCE` of the answer's own Date header (RFC 9110 section 6.6.1; its clock is the
     server's). Skipped when the answer has no parseable Date, or no updated_at to judge (the
-    schema allows null; `updated_at_advances` wants one). A value without an offset is read as
-    UTC, as the other timestamp checks do. The one exception: an updated_at already later than
-    the Date (another writer's clock) may be kept, since updated_at never moves backwards."""
+    schema allows null; `updated_at_advances` wants one). A value without an offset names no
+    instant (the document's own example is one: the server's local time, AgentOS's form on a
+    machine not on UTC), so it is taken in whichever real time zone fits best (UTC-12 to UTC+14,
+    in quarter hours). The one exception: an updated_at already later than the Date (another
+    writer's clock) may be kept, since updated_at never moves backwards."""
     answered = _answer_date(date_header)
     new = _instant(body.get("updated_at"))
     if answered is None or new is None:
         return
-    new = new if new.tzinfo is not None else new.replace(tzinfo=UTC)
+    if new.tzinfo is None:
+        new = new.replace(tzinfo=UTC) - _zone_offset(new.replace(tzinfo=UTC) - answered)
     if abs(new - answered) <= CLOCK_TOLERANCE:
         return
     old = _instant(previous.get("updated_at")) if previous is not None else None
@@ -194,6 +197,17 @@ def updated_at_current(body: Body, date_header: str | None, previous: Body | Non
         f"the answer's Date header ({date_header})",
         f"updated_at {_short(body.get('updated_at'))} ({_offset(new - answered)})",
     )
+
+
+_ZONE_STEP = timedelta(minutes=15)
+_ZONES = (timedelta(hours=-12), timedelta(hours=14))
+
+
+def _zone_offset(delta: timedelta) -> timedelta:
+    """The real UTC offset (a whole number of quarter hours, UTC-12 to UTC+14) nearest to
+    `delta`, the gap between a local time read as UTC and the instant it should name."""
+    nearest = _ZONE_STEP * round(delta / _ZONE_STEP)
+    return min(max(nearest, _ZONES[0]), _ZONES[1])
 
 
 def _offset(delta: timedelta) -> str:

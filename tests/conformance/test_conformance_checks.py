@@ -346,7 +346,9 @@ def test_updated_at_current_compares_with_the_date_header() -> None:
         "2026-12-01T12:58:30Z",
         "2026-12-01T13:01:59.999+00:00",
         "2026-12-01T14:00:30+01:00",  # the same instant with an offset
-        "2026-12-01T13:00:05",  # no offset: UTC
+        "2026-12-01T13:00:05",  # no offset: local time, here UTC
+        "2026-12-01T08:00:30",  # no offset: local time in UTC-5
+        "2026-12-02T02:44:00.5",  # no offset: local time in UTC+13:45
     ):
         checks.updated_at_current({"updated_at": close}, date, None)
     for far in (
@@ -354,6 +356,9 @@ def test_updated_at_current_compares_with_the_date_header() -> None:
         "2026-11-30T13:00:00Z",  # the previous rename's time kept
         "2026-12-01T13:02:01Z",
         "2099-01-01T00:00:00Z",
+        "2026-12-01T13:07:30",  # no offset, but in no time zone near the Date
+        "2026-12-02T04:00:00",  # no offset: UTC+15 is no time zone
+        "2026-11-30T13:00:00",  # no offset: a day off
     ):
         with pytest.raises(Violation, match="Date header") as late:
             checks.updated_at_current({"updated_at": far}, date, {"updated_at": far[:4] + "x"})
