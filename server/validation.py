@@ -22,7 +22,7 @@ import codecs
 import copy
 import json
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import jsonschema_rs
 from connexion.exceptions import BadRequestProblem
@@ -117,19 +117,31 @@ def _not_json(constant: str) -> Any:
     )
 
 
+_Built = TypeVar("_Built")
+
+
+class PerSchema(Generic[_Built]):
+    """What is built once per schema dict of the loaded document (see the module docstring):
+    keyed by identity, with the dict kept so that its id is never reused for another."""
+
+    def __init__(self) -> None:
+        self._built: dict[int, tuple[Any, _Built]] = {}
+
+    def get(self, schema: Any, build: Callable[[], _Built]) -> _Built:
+        kept = self._built.get(id(schema))
+        if kept is None or kept[0] is not schema:
+            kept = (schema, build())
+            self._built[id(schema)] = kept
+        return kept[1]
+
+
 class CachedJSONBodyValidator(JSONBodyValidatorHooks):
-    # id(schema) -> (schema, compiled validator); the schema is kept so its id stays unique.
-    _compiled: ClassVar[dict[int, tuple[Any, Any]]] = {}
-    # id(schema) -> (schema, jsonschema_rs check or None).
-    _checks: ClassVar[dict[int, tuple[Any, Check | None]]] = {}
+    _compiled: ClassVar[PerSchema[Any]] = PerSchema()  # Connexion's jsonschema validator
+    _checks: ClassVar[PerSchema[Check | None]] = PerSchema()  # jsonschema_rs's, where it may
 
     def fast_check(self) -> Check | None:
         schema = self.schema
-        cached = self._checks.get(id(schema))
-        if cached is None or cached[0] is not schema:
-            cached = (schema, compiled_check(schema))
-            self._checks[id(schema)] = cached
-        return cached[1]
+        return self._checks.get(schema, lambda: compiled_check(schema))
 
     async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
         """Connexion's wrap_receive; a body it parsed and accepted is kept in the scope
@@ -148,12 +160,7 @@ class CachedJSONBodyValidator(JSONBodyValidatorHooks):
         return super().validate_body(body)
 
     def schema_validator(self) -> Any:
-        schema = self.schema
-        cached = self._compiled.get(id(schema))
-        if cached is None or cached[0] is not schema:
-            cached = (schema, self.connexion_validator())
-            self._compiled[id(schema)] = cached
-        return cached[1]
+        return self._compiled.get(self.schema, self.connexion_validator)
 
     async def parse_body(self, stream: Any, scope: Scope) -> Any:
         """Connexion's JSONRequestBodyValidator._parse, with every way the body can fail to be
@@ -192,10 +199,9 @@ class CachedParameterValidator(ParameterValidator):  # type: ignore[misc]
     # (id(definitions), parser class, query string) -> definitions (kept so the id stays unique).
     _valid_queries: ClassVar[dict[tuple[int, type, bytes], Any]] = {}
 
-    # id(parameter definition) -> (definition, compiled validator of its schema).
-    _compiled: ClassVar[dict[int, tuple[Any, Any]]] = {}
-    # id(parameter definition) -> (definition, jsonschema_rs check of its schema or None).
-    _checks: ClassVar[dict[int, tuple[Any, Check | None]]] = {}
+    # Per parameter definition: its schema's compiled jsonschema validator, and jsonschema_rs's
+    # check of it where jsonschema_rs may judge it.
+    _compiled: ClassVar[PerSchema[tuple[Any, Check | None]]] = PerSchema()
 
     def __init__(
         self,
@@ -232,27 +238,14 @@ class CachedParameterValidator(ParameterValidator):  # type: ignore[misc]
                 if error:
                     raise BadRequestProblem(detail=error)
 
-    @classmethod
-    def _fast_check(cls, param: dict[str, Any]) -> Check | None:
-        cached = cls._checks.get(id(param))
-        if cached is None or cached[0] is not param:
-            definition = copy.deepcopy(param)
-            cached = (param, compiled_check(definition.get("schema", definition)))
-            cls._checks[id(param)] = cached
-        return cached[1]
-
-    @classmethod
-    def _schema_validator(cls, param: dict[str, Any]) -> Any:
-        cached = cls._compiled.get(id(param))
-        if cached is None or cached[0] is not param:
-            # Connexion validates a deep copy; the copy keeps the compiled validator independent
-            # of anything that might later modify the document's dicts.
-            definition = copy.deepcopy(param)
-            schema = definition.get("schema", definition)
-            compiled = Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
-            cached = (param, compiled)
-            cls._compiled[id(param)] = cached
-        return cached[1]
+    @staticmethod
+    def _compile(param: dict[str, Any]) -> tuple[Any, Check | None]:
+        # Connexion validates a deep copy; the copy keeps the compiled validators independent
+        # of anything that might later modify the document's dicts.
+        definition = copy.deepcopy(param)
+        schema = definition.get("schema", definition)
+        compiled = Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+        return compiled, compiled_check(schema)
 
     @classmethod
     def validate_parameter(
@@ -265,11 +258,11 @@ class CachedParameterValidator(ParameterValidator):  # type: ignore[misc]
         if is_nullable(param) and is_null(value):
             return None
         if value is not None:
-            check = cls._fast_check(param)
+            validator, check = cls._compiled.get(param, lambda: cls._compile(param))
             if check is not None and check(value):
                 return None
             try:
-                cls._schema_validator(param).validate(value)
+                validator.validate(value)
             except ValidationError as exception:
                 return str(exception)
             return None
