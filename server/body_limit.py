@@ -28,14 +28,16 @@ _JSON = b"application/json"
 
 
 def _digestible(scope: Scope) -> bool:
-    """A JSON body of the rename operation (Connexion's routing has named the operation)."""
+    """A JSON body of the rename operation (Connexion's routing has named the operation). The
+    Content-Type is as server/content_type.py left it: a JSON one is exactly application/json
+    (lower case, no parameters; given to a body without a type)."""
     routing = scope.get("extensions", {}).get("connexion_routing", {})
     if routing.get("operation_id") != RENAME_OPERATION_ID:
         return False
     for name, value in scope["headers"]:
         if name == _CONTENT_TYPE:
-            return bool(value.split(b";", 1)[0].strip().lower() == _JSON)
-    return False  # a body without a type was given application/json (DefaultJsonContentType)
+            return bool(value == _JSON)  # the first Content-Type, as Connexion reads it
+    return False
 
 
 class BodyLimit:
@@ -61,12 +63,12 @@ class BodyLimit:
                 await _answer(RequestBodyTooLarge(self.limit), send)
                 return
             if length > DIGEST_OVER and _digestible(scope):
-                await self._whole_body(scope, receive, send)
+                await self._whole_body(scope, receive, send, digestible=True)
                 return
             counted = self._counting(receive) if declared.strip(b" 0") else receive
             await self.app(scope, counted, send)
         elif chunked:
-            await self._whole_body(scope, receive, send)
+            await self._whole_body(scope, receive, send, digestible=_digestible(scope))
         else:
             await self.app(scope, receive, send)
 
@@ -88,9 +90,11 @@ class BodyLimit:
 
         return counted
 
-    async def _whole_body(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _whole_body(
+        self, scope: Scope, receive: Receive, send: Send, *, digestible: bool
+    ) -> None:
         """Read the body (a chunked one, or a large one to digest) and hand it on with its
-        length."""
+        length; a `digestible` one over DIGEST_OVER bytes digested."""
         parts: list[bytes] = []
         counted = self._counting(receive)
         try:
@@ -103,7 +107,7 @@ class BodyLimit:
             await _answer(failure, send)
             return
         body = b"".join(parts)
-        if len(body) > DIGEST_OVER and _digestible(scope):
+        if digestible and len(body) > DIGEST_OVER:
             try:
                 body = digest(body)
             except UnreadableBody as failure:
