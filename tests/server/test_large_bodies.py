@@ -12,7 +12,6 @@ asserted.
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from server.settings import DEFAULT_MAX_BODY_BYTES
-from tests.raw_http import Answer, assert_error, parse_answer, read_until_closed, rss_bytes
+from tests.raw_http import Answer, assert_error, exchange, rss_bytes
 from tests.server_process import SeededTarget, seeded_target
 
 TOKEN = "large-bodies-token-0123456789"
@@ -65,9 +64,7 @@ def _send(
         request = head + b"Transfer-Encoding: chunked\r\n\r\n" + framed
     else:
         request = head + b"Content-Length: %d\r\n\r\n" % len(body) + body
-    with socket.create_connection(("127.0.0.1", target.port)) as connection:
-        connection.sendall(request)
-        return parse_answer(read_until_closed(connection))
+    return exchange(target.port, request)
 
 
 def test_a_large_valid_body_is_a_rename(target: Target) -> None:
