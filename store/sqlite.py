@@ -1,10 +1,10 @@
 """SQLite backend over Agno's session table: the embedded default.
 
 Driver: aiosqlite. sqlite3 is blocking; aiosqlite runs each connection on its own thread and hands
-results back to the event loop, so a slow disk never stalls other requests. Renames of a file
-database go through store/group_commit.py instead: a second connection on a writer thread of its
-own runs every rename queued at that moment in one transaction and one thread hop (SQLite admits
-one writer at a time anyway). Reads, bulk writes and check() use the aiosqlite connection.
+results back to the event loop. Renames of a file database go through store/group_commit.py
+instead: a connection of their own runs every rename queued at that moment in one transaction,
+on the event loop when nothing in it has to wait, else in one hop to a writer thread (SQLite
+admits one writer at a time anyway). Reads, bulk writes and check() use the aiosqlite connection.
 
 Durability: WAL journal with synchronous=NORMAL. A transaction is in the WAL file (the OS page
 cache) before the statement returns, so a killed server process loses nothing it answered; only

@@ -1,11 +1,16 @@
 """Group commit (store/group_commit.py) over a real SQLite file: renames queued together share one
 transaction, yet a rename that fails fails alone, every success is committed when it is answered,
-a lost file fails the renames waiting in the queue, and closing lets the queued renames finish."""
+a lost file fails the renames waiting in the queue, and closing lets the queued renames finish.
+Nothing that waits (another connection's write lock, a commit that waits for the disk, a
+checkpoint) runs on the event loop, and the write-ahead log is still checkpointed."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,17 +38,17 @@ INTERNAL_ERROR_BODY = {"detail": "Internal server error", "error_code": "INTERNA
 
 
 @pytest.fixture
-def batch_sizes(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
-    """The size of every batch the writer runs (to know the renames did share a transaction)."""
-    sizes: list[int] = []
-    original = GroupCommitWriter.run_batch
+def transactions(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[int, bool]]]:
+    """(renames, on the event loop's thread?) of every transaction the writer tries."""
+    tried: list[tuple[int, bool]] = []
+    original = GroupCommitWriter.run_transaction
 
-    def recorded(writer: GroupCommitWriter, work: list[tuple[str, dict[str, object]]]) -> Any:
-        sizes.append(len(work))
-        return original(writer, work)
+    def recorded(writer: GroupCommitWriter, work: Any, begin: Any) -> Any:
+        tried.append((len(work), threading.current_thread() is threading.main_thread()))
+        return original(writer, work, begin)
 
-    monkeypatch.setattr(GroupCommitWriter, "run_batch", recorded)
-    yield sizes
+    monkeypatch.setattr(GroupCommitWriter, "run_transaction", recorded)
+    yield tried
 
 
 def _request(n: int, name: str = "new") -> RenameRequest:
@@ -72,7 +77,7 @@ def _names(path: Path) -> dict[str, str]:
 
 
 async def test_one_broken_row_in_a_batch_fails_alone(
-    tmp_path: Path, batch_sizes: list[int]
+    tmp_path: Path, transactions: list[tuple[int, bool]]
 ) -> None:
     path = tmp_path / "group.db"
     store = await _seeded(path)
@@ -80,7 +85,7 @@ async def test_one_broken_row_in_a_batch_fails_alone(
         with sqlite3.connect(path) as raw:  # another writer leaves one row unreadable JSON
             raw.execute(f"UPDATE {TABLE} SET session_data = '{{broken' WHERE session_id = 's-7'")
         outcomes = await asyncio.gather(*(_outcome(store, _request(n)) for n in range(SESSIONS)))
-        assert max(batch_sizes) > 1  # they did share a transaction
+        assert max(size for size, _ in transactions) > 1  # they did share a transaction
         assert isinstance(outcomes[BROKEN], StoreFailure)
         for n, outcome in enumerate(outcomes):
             if n != BROKEN:
@@ -95,32 +100,47 @@ async def test_one_broken_row_in_a_batch_fails_alone(
             assert f'new {n}\\"' in stored[f"s-{n}"], stored[f"s-{n}"]
 
 
-class _CommitFailsOnce(sqlite3.Connection):
-    """A connection whose first COMMIT fails (as a full disk would make it): nothing of that
-    transaction is stored."""
+class _FailingCommits(sqlite3.Connection):
+    """A connection whose first `failing` COMMITs fail (as a full disk would make them): nothing
+    of those transactions is stored."""
 
+    failing = 0
     commits_failed = 0
     renames_run = 0
 
     def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
-        if sql == "COMMIT" and _CommitFailsOnce.commits_failed == 0:
-            _CommitFailsOnce.commits_failed += 1
+        if sql == "COMMIT" and _FailingCommits.commits_failed < _FailingCommits.failing:
+            _FailingCommits.commits_failed += 1
             raise sqlite3.OperationalError("database or disk is full")
         if sql.lstrip().startswith("UPDATE"):
-            _CommitFailsOnce.renames_run += 1
+            _FailingCommits.renames_run += 1
         return super().execute(sql, parameters)
 
 
-async def test_a_batch_that_cannot_commit_retries_each_rename_alone(
-    tmp_path: Path, batch_sizes: list[int], monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("failing", "renames_run"),
+    [
+        (1, 10),  # the loop's transaction fails: the thread redoes the batch whole
+        (2, 15),  # the thread's too: each rename alone, in its own transaction
+    ],
+)
+async def test_a_batch_that_cannot_commit_is_redone_until_each_rename_has_its_verdict(
+    tmp_path: Path,
+    transactions: list[tuple[int, bool]],
+    monkeypatch: pytest.MonkeyPatch,
+    failing: int,
+    renames_run: int,
 ) -> None:
     path = tmp_path / "group.db"
     await (await _seeded(path)).close()
+    monkeypatch.setattr(_FailingCommits, "failing", failing)
+    monkeypatch.setattr(_FailingCommits, "commits_failed", 0)
+    monkeypatch.setattr(_FailingCommits, "renames_run", 0)
     real_connect = sqlite3.connect
     monkeypatch.setattr(
         sqlite3,
         "connect",
-        lambda *args, **kwargs: real_connect(*args, **kwargs, factory=_CommitFailsOnce),
+        lambda *args, **kwargs: real_connect(*args, **kwargs, factory=_FailingCommits),
     )
     writer = await GroupCommitWriter.open(
         str(path), synchronous="NORMAL", busy_timeout_ms=1000, file_problem=lambda: None
@@ -132,9 +152,9 @@ async def test_a_batch_that_cannot_commit_retries_each_rename_alone(
         )
     finally:
         await writer.close()
-    assert batch_sizes == [5]
-    assert _CommitFailsOnce.commits_failed == 1
-    assert _CommitFailsOnce.renames_run == 10  # once in the failed batch, once alone
+    assert transactions == [(5, True), (5, False)]  # on the loop, then on the writer thread
+    assert _FailingCommits.commits_failed == failing
+    assert _FailingCommits.renames_run == renames_run
     assert all(len(rows) == 1 for rows in outcomes)
     stored = _names(path)
     assert all(f'new {n}\\"' in stored[f"s-{n}"] for n in range(5))
@@ -248,3 +268,84 @@ async def test_concurrent_http_renames_with_one_broken_row_through_a_real_server
     for n in range(SESSIONS):
         if n != BROKEN:
             assert database.stored_name(f"s-{n}") == f"http {n}"
+
+
+async def test_a_write_lock_held_elsewhere_is_waited_for_off_the_event_loop(
+    tmp_path: Path, transactions: list[tuple[int, bool]]
+) -> None:
+    """Another process holds the write lock for 0.2 s; the loop, which alone releases it here,
+    must keep running while the renames wait. Waiting on the loop would hold it for the whole
+    busy timeout (30 s) before the release could run: the renames are answered well before."""
+    path = tmp_path / "group.db"
+    await (await _seeded(path)).close()
+    busy_timeout = 30.0
+    writer = await GroupCommitWriter.open(
+        str(path),
+        synchronous="NORMAL",
+        busy_timeout_ms=int(busy_timeout * 1000),
+        file_problem=lambda: None,
+    )
+    loop = asyncio.get_running_loop()
+    statement = rename_sql(TABLE)
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        started = loop.time()
+        waiting = asyncio.gather(
+            *(writer.run(statement, rename_parameters(_request(n))) for n in range(3))
+        )
+        await asyncio.sleep(0.2)
+        holder.execute("ROLLBACK")  # on the loop: only reached if the loop is not blocked
+        outcomes = await waiting
+        waited = loop.time() - started
+    finally:
+        holder.close()
+        await writer.close()
+    assert waited < busy_timeout / 2, waited
+    assert all(len(rows) == 1 for rows in outcomes)
+    assert transactions[0] == (3, True)  # tried on the loop: the lock was taken
+    assert all(not on_loop for _, on_loop in transactions[1:])
+    assert all(f'new {n}\\"' in _names(path)[f"s-{n}"] for n in range(3))
+
+
+@pytest.mark.parametrize("synchronous", ["FULL", "EXTRA"])
+async def test_commits_that_wait_for_the_disk_never_run_on_the_event_loop(
+    tmp_path: Path, transactions: list[tuple[int, bool]], synchronous: str
+) -> None:
+    path = tmp_path / "group.db"
+    store = await SqliteStore.open(path, synchronous=synchronous)
+    try:
+        await store.put([make_session(session_id=f"s-{n}") for n in range(SESSIONS)], TABLE)
+        outcomes = await asyncio.gather(*(_outcome(store, _request(n)) for n in range(SESSIONS)))
+    finally:
+        await store.close()
+    assert all(isinstance(outcome, StoredSession) for outcome in outcomes)
+    assert transactions and all(not on_loop for _, on_loop in transactions)
+
+
+async def test_the_write_ahead_log_is_checkpointed_while_renames_run_on_the_loop(
+    tmp_path: Path, transactions: list[tuple[int, bool]]
+) -> None:
+    """The loop's connection never checkpoints itself: each rename of a 1 MB row appends 1 MB
+    to the log, which only the checkpointer lets SQLite start over. 60 renames over about
+    1.2 s would leave a log of over 60 MB without it."""
+    path = tmp_path / "group.db"
+    store = await SqliteStore.open(path)
+    wal = Path(f"{path}-wal")
+    largest = 0
+    try:
+        big = make_session(session_id="big")
+        data = {**(big.session_data or {}), "session_state": {"blob": "x" * 1_000_000}}
+        await store.put([dataclasses.replace(big, session_data=data)], TABLE)
+        for n in range(60):
+            # Names of alternating lengths move every byte after the name: all of the row's
+            # pages are written again.
+            name = f"{'n' * (1 + n % 2)} {n}"
+            request = RenameRequest("big", SessionType.AGENT, name, None, 1_900_000_000)
+            assert await store.rename(request, TABLE) is not None
+            largest = max(largest, os.path.getsize(wal))  # noqa: ASYNC240 (a test's probe)
+            await asyncio.sleep(0.02)
+    finally:
+        await store.close()
+    assert any(on_loop for _, on_loop in transactions)  # the renames did run on the loop
+    assert largest < 30_000_000, largest
