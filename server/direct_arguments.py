@@ -21,7 +21,12 @@ from connexion.decorators.parameter import CONTEXT_NAME, pythonic, unwrap_decora
 from connexion.exceptions import BadRequestProblem
 from connexion.frameworks.starlette import Starlette as StarletteFramework
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
-from connexion.utils import coerce_type, inspect_function_arguments, is_json_mimetype
+from connexion.utils import (
+    coerce_type,
+    inspect_function_arguments,
+    is_json_mimetype,
+    is_nullable,
+)
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import Scope
 
@@ -43,6 +48,9 @@ class _ScalarParameter:
     name: str  # as in the document
     argument: str  # the handler's (pythonic) name
     definition: dict[str, Any]
+    # A text value is passed on as it is: `coerce_type` and `get_val_from_param` return a str
+    # unchanged for a plain string parameter unless its schema is nullable (`null` -> None).
+    verbatim: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +83,7 @@ def _argument_plan(spec_operation: Any, function: Callable[..., Any]) -> _Argume
 
     def scalars(location: str) -> tuple[_ScalarParameter, ...]:
         return tuple(
-            _ScalarParameter(p["name"], pythonic(p["name"]), p)
+            _ScalarParameter(p["name"], pythonic(p["name"]), p, not is_nullable(p.get("schema", p)))
             for p in spec_operation.parameters
             if p["in"] == location
         )
@@ -157,7 +165,11 @@ class DirectArgumentsOperation(AsyncOperation):  # type: ignore[misc]
         raw_path = current_scope.get("path_params", {})  # Starlette's Request.path_params
         kwargs: dict[str, Any] = {}
         for parameter in plan.path:
-            value = coerce_type(parameter.definition, raw_path[parameter.name], "parameter")
+            raw = raw_path[parameter.name]
+            if parameter.verbatim and type(raw) is str:
+                kwargs[parameter.argument] = raw
+                continue
+            value = coerce_type(parameter.definition, raw, "parameter")
             kwargs[parameter.argument] = get_val_from_param(value, parameter.definition)
         kwargs.update(self._query_kwargs(current_scope["query_string"]))
         if plan.takes_body:

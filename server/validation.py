@@ -57,9 +57,10 @@ TOO_LONG_NUMBER = "Request body has a number too long to read"
 # True as a number differ between drafts; `pattern`: Rust's regex is not Python's; `format`;
 # `$ref`; `nullable`, readOnly and other OpenAPI words Connexion's validator interprets) leaves
 # the schema to jsonschema alone.
+_ANNOTATIONS = frozenset({"title", "description", "default", "example"})
 _FAST_KEYWORDS = frozenset(
     {"type", "properties", "required", "enum", "items", "additionalProperties"}
-    | {"title", "description", "default", "example"}  # annotations, ignored by both
+    | _ANNOTATIONS  # ignored by both
 )
 _FAST_TYPES = frozenset({"string", "object", "array", "boolean", "null"})
 Check = Callable[[Any], bool]
@@ -86,6 +87,15 @@ def _fast_schema(schema: Any) -> bool:
         return False
     extra = schema.get("additionalProperties", True)
     return isinstance(extra, bool) or _fast_schema(extra)
+
+
+def _accepts_any_text(schema: Any) -> bool:
+    """Whether every string is valid for `schema`: `type: string` and annotations only."""
+    return (
+        isinstance(schema, dict)
+        and schema.get("type") == "string"
+        and set(schema) <= {"type"} | _ANNOTATIONS
+    )
 
 
 def compiled_check(schema: Any) -> Check | None:
@@ -203,6 +213,10 @@ class CachedParameterValidator(ParameterValidator):  # type: ignore[misc]
     # check of it where jsonschema_rs may judge it.
     _compiled: ClassVar[PerSchema[tuple[Any, Check | None]]] = PerSchema()
 
+    # Per operation's parameter definitions: the path parameters every text passes (Starlette's
+    # path values are text), whose values need no resolving and checking when they are text.
+    _any_text_paths: ClassVar[PerSchema[frozenset[str]]] = PerSchema()
+
     def __init__(
         self,
         parameters: list[dict[str, Any]],
@@ -212,6 +226,14 @@ class CachedParameterValidator(ParameterValidator):  # type: ignore[misc]
     ) -> None:
         super().__init__(parameters, uri_parser, strict_validation, security_query_params)
         self._definitions = parameters
+        self._any_text = self._any_text_paths.get(
+            parameters,
+            lambda: frozenset(
+                p["name"].replace("-", "_")
+                for p in parameters
+                if p.get("in") == "path" and _accepts_any_text(p.get("schema", p))
+            ),
+        )
 
     def validate_request(self, request: Any) -> None:
         """Connexion's validate_request: query, then path, header and cookie parameters, the
@@ -229,7 +251,7 @@ class CachedParameterValidator(ParameterValidator):  # type: ignore[misc]
             if rememberable(key[2], len(self._valid_queries)):
                 self._valid_queries[key] = definitions
         for location, validate in (
-            ("path", self.validate_path_parameter),
+            ("path", self._validate_path_parameter),
             ("header", self.validate_header_parameter),
             ("cookie", self.validate_cookie_parameter),
         ):
@@ -237,6 +259,12 @@ class CachedParameterValidator(ParameterValidator):  # type: ignore[misc]
                 error = validate(param, request)
                 if error:
                     raise BadRequestProblem(detail=error)
+
+    def _validate_path_parameter(self, param: dict[str, Any], request: Any) -> str | None:
+        name = param["name"].replace("-", "_")
+        if name in self._any_text and type(request.scope.get("path_params", {}).get(name)) is str:
+            return None
+        return self.validate_path_parameter(param, request)  # type: ignore[no-any-return]
 
     @staticmethod
     def _compile(param: dict[str, Any]) -> tuple[Any, Check | None]:

@@ -152,6 +152,27 @@ def test_two_workers_add_up_to_every_request(
     assert _value(samples, REQUESTS, route=RENAME_ROUTE, status="200") == sent
 
 
+def test_one_worker_counts_in_its_own_memory(tmp_path: Path) -> None:
+    """`serve` with one worker (one process) keeps its counts in memory: no shared directory,
+    and a scrape reports every request."""
+    database = tmp_path / "agno.db"
+    sessions_file = tmp_path / "sessions.json"
+    seed(f"sqlite:///{database}", sessions_file)
+    session_id = json.loads(sessions_file.read_text())["sessions"][0]["session_id"]
+    workdir = tmp_path / "server"
+    workdir.mkdir()
+    with running_server(
+        f"sqlite:///{database}", workdir, token=TOKEN, env={"TMPDIR": str(tmp_path)}
+    ) as server:
+        assert list(tmp_path.glob("agno-rename-metrics-*")) == []
+        statuses = [_rename(server.base_url, session_id, n) for n in range(ROUND)]
+        assert statuses == [200] * ROUND
+        samples = _samples(_scrape(server.base_url).text)
+    assert _value(samples, REQUESTS, method="POST", route=RENAME_ROUTE, status="200") == ROUND
+    assert _value(samples, LATENCY_COUNT, method="POST", route=RENAME_ROUTE) == ROUND
+    assert _value(samples, IN_FLIGHT) == 1  # the scrape itself
+
+
 def test_a_scrape_without_the_token_is_refused(two_workers: tuple[str, str, Path]) -> None:
     base_url, _, _ = two_workers
     for headers in ({}, {"Authorization": "Bearer wrong"}):

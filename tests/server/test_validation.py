@@ -1,5 +1,6 @@
 """server/validation.py's compiled checks: jsonschema_rs decides only where it cannot disagree
-with Connexion's own jsonschema validator, and what it accepts Connexion accepts."""
+with Connexion's own jsonschema validator, and what it accepts Connexion accepts; parameters get
+Connexion's verdicts."""
 
 from __future__ import annotations
 
@@ -7,11 +8,20 @@ import asyncio
 from typing import Any
 
 import pytest
+from connexion.exceptions import BadRequestProblem
 from connexion.json_schema import Draft4RequestValidator
+from connexion.lifecycle import ConnexionRequest
+from connexion.uri_parsing import OpenAPIURIParser
+from connexion.validators import ParameterValidator
 from jsonschema import Draft4Validator
 from starlette.types import Scope
 
-from server.validation import PARSED_BODY, CachedJSONBodyValidator, compiled_check
+from server.validation import (
+    PARSED_BODY,
+    CachedJSONBodyValidator,
+    CachedParameterValidator,
+    compiled_check,
+)
 
 BODY = {
     "type": "object",
@@ -88,3 +98,34 @@ def test_another_encoding_is_left_to_the_handler() -> None:
     """Decoded as latin-1, UTF-8 bytes read differently than json.loads(bytes) reads them."""
     scope = asyncio.run(_wrapped("latin-1", '{"session_name": "café"}'.encode()))
     assert PARSED_BODY not in scope
+
+
+PATH_SCHEMAS: list[dict[str, Any]] = [
+    {"type": "string", "title": "Session Id", "description": "any text"},
+    {"type": "string", "maxLength": 3},
+    {"type": "string", "pattern": "^[a-z]+$"},
+    {"type": "string", "enum": ["abc"]},
+    {"type": "string", "nullable": True},
+    {"type": "integer"},
+]
+
+
+def _verdict(validator: ParameterValidator, value: str) -> str | None:
+    parameters = validator.parameters["path"]
+    uri_parser = OpenAPIURIParser(parameters, {})
+    scope = {"type": "http", "query_string": b"", "headers": [], "path_params": {"id": value}}
+    try:
+        validator.validate_request(ConnexionRequest(scope, uri_parser=uri_parser))
+    except BadRequestProblem as problem:
+        return str(problem.detail)
+    return None
+
+
+@pytest.mark.parametrize("schema", PATH_SCHEMAS)
+@pytest.mark.parametrize("value", ["abc", "abcd", "ABC", "null", "12", "", "café"])
+def test_path_parameters_get_connexions_verdict(schema: dict[str, Any], value: str) -> None:
+    """The shortcut for path parameters every text passes changes no verdict."""
+    parameters = [{"name": "id", "in": "path", "required": True, "schema": schema}]
+    ours = CachedParameterValidator(parameters, uri_parser=OpenAPIURIParser(parameters, {}))
+    reference = ParameterValidator(parameters, uri_parser=OpenAPIURIParser(parameters, {}))
+    assert _verdict(ours, value) == _verdict(reference, value)
