@@ -176,6 +176,10 @@ class GroupCommitWriter:
                 # The renames just answered, and requests already read, run before the next
                 # batch (which they may join).
                 await asyncio.sleep(0)
+        except BaseException:  # cancelled (the loop is closing): fail what still waits
+            queued, self._queue = self._queue, []
+            self._settle(queued, [StoreFailure(_CLOSED)] * len(queued))
+            raise
         finally:
             self._drainer = None
 
