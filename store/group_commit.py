@@ -7,15 +7,15 @@ runs, new renames queue up and become the next batch.
 Where a batch runs. With synchronous=NORMAL (or OFF) a commit in WAL mode writes to the OS page
 cache and waits for no disk, so a batch runs on the event loop itself (at most _MAX_LOOP_BATCH
 renames, then the loop serves other work) when the write lock is free at once: a thread hop and
-its futures cost more CPU than such a batch (measured: 448 -> 393 µs of server CPU per rename on
-agno-written sessions, one worker). What could wait runs on the writer thread, as every batch did
-before: a batch whose write lock another connection (another worker) holds, a problem with the
-file, a transaction that failed to begin or commit (redone there whole, then rename by rename),
-and every batch under synchronous=FULL/EXTRA (each commit waits for the disk). Checkpoints
-(copying the log into the database file, with an fsync) never run on the loop: the writer's
-automatic checkpoint is off and a second connection checkpoints passively on the writer thread,
-at most every _CHECKPOINT_SECONDS, while renames go on writing. What the loop can still wait for
-is the pages of a row read from a cold disk.
+its futures cost more than such a batch (`python -m benchmarks.compare`, agno-written sessions,
+one worker: 594 -> 529 µs of server CPU per rename, worst p99 24.7 -> 12.6 ms). What could wait
+runs on the writer thread, as every batch did before: a batch whose write lock another connection
+(another worker) holds, a problem with the file, a transaction that failed to begin or commit
+(redone there whole, then rename by rename), and every batch under synchronous=FULL/EXTRA (each
+commit waits for the disk). Checkpoints (copying the log into the database file, with an fsync)
+never run on the loop: the writer's automatic checkpoint is off and a second connection
+checkpoints passively on the writer thread, at most every _CHECKPOINT_SECONDS, while renames go
+on writing. What the loop can still wait for is the pages of a row read from a cold disk.
 
 Before each batch the writer checks the watched file (store/sqlite_file.py), so a rename that
 waited in the queue while the file was removed or replaced fails like any other. Each rename runs
@@ -50,7 +50,7 @@ Work = list[tuple[str, dict[str, object]]]
 _Job = tuple[str, dict[str, object], "asyncio.Future[Rows]"]
 _Result = TypeVar("_Result")
 _MAX_BATCH = 256
-_MAX_LOOP_BATCH = 64  # about 5 ms of the event loop at most (agno-written sessions)
+_MAX_LOOP_BATCH = 64  # some 5 ms of the loop at most (about 80 µs per agno-written session)
 _CHECKPOINT_SECONDS = 0.1
 _RETRY_PAUSE_SECONDS = 0.0005
 _CLOSED = "the SQLite store is closed"
