@@ -35,6 +35,7 @@ from server.connexion_internals import JSONBodyValidatorHooks
 from server.remembered import rememberable
 
 TOO_DEEP = "Request body is nested too deeply"
+TOO_LONG_NUMBER = "Request body has a number too long to read"
 PARSED_BODY = "agno_rename.parsed_body"
 """Scope key of the JSON body the validator parsed (a ParsedBody), when the handler would read
 the same value: UTF-8, the one encoding where the validator's decode-then-parse and the
@@ -49,7 +50,6 @@ class ParsedBody:
 
 
 _NOT_PARSED = object()
-TOO_LONG_NUMBER = "Request body has a number too long to read"
 
 
 # The schema keywords jsonschema_rs may judge: for these, with the value types below, Draft 4 is

@@ -153,17 +153,11 @@ class GroupCommitWriter:
         loop = asyncio.get_running_loop()
         try:
             while self._queue:
-                outcomes = None
-                if self._on_loop:
-                    batch, self._queue = (
-                        self._queue[:_MAX_LOOP_BATCH],
-                        self._queue[_MAX_LOOP_BATCH:],
-                    )
-                    outcomes = self._run_on_loop([(sql, values) for sql, values, _ in batch])
-                else:
-                    batch, self._queue = self._queue[:_MAX_BATCH], self._queue[_MAX_BATCH:]
+                size = _MAX_LOOP_BATCH if self._on_loop else _MAX_BATCH
+                batch, self._queue = self._queue[:size], self._queue[size:]
+                work = [(sql, values) for sql, values, _ in batch]
+                outcomes = self._run_on_loop(work) if self._on_loop else None
                 if outcomes is None:
-                    work = [(sql, values) for sql, values, _ in batch]
                     try:
                         outcomes = await loop.run_in_executor(self._executor, self.run_batch, work)
                     except Exception as error:  # the hop itself failed: fail these, go on
