@@ -102,7 +102,9 @@ _CHECKS = (
     CheckInfo(
         "session_id_exact",
         "required",
-        "a prefix, an extension or another case of a listed id -> 404",
+        "a prefix, an extension, another case or a padded form of a listed id, the id as an SQL "
+        "LIKE, regular-expression or glob pattern, with an SQL injection after it, or decoded "
+        "twice -> 404",
     ),
     CheckInfo(
         "type_scoping",
@@ -112,8 +114,9 @@ _CHECKS = (
     CheckInfo(
         "user_scoping",
         "required",
-        "a known id asked for by another (also a listed) user_id, the owner's in another case, '' "
-        "or 'null', or any user_id for a session without an owner -> 404",
+        "a known id asked for by another (also a listed) user_id, the owner's in another case or "
+        "padded, '', 'null', '%', the owner's as an SQL LIKE pattern, one with an SQL injection "
+        "after it, or any user_id for a session without an owner -> 404",
     ),
     CheckInfo(
         "invalid_type_422",

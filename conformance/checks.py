@@ -56,6 +56,13 @@ def session_name_echoed(body: Body, name: str) -> None:
             f"session_name {_short(name)} (exactly the name sent)",
             f"session_name {_short(body.get('session_name'))}",
         )
+    data = body.get("session_data")
+    if isinstance(data, Mapping) and "session_name" in data and data["session_name"] != name:
+        # AgentOS keeps the name in session_data: a workflow's answer shows it there too.
+        raise Violation(
+            f"session_data.session_name {_short(name)} (the name sent, as session_name)",
+            f"session_data.session_name {_short(data['session_name'])}",
+        )
 
 
 def user_id_kept(body: Body, owner: str | None, where: str = "the 200 body") -> None:

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 import shlex
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from conformance import checks
 from conformance.probe import Probe
 from conformance.readback import checkpoint
 from conformance.scenarios import check_error_code, expect_success, fresh_name, send_to
+from conformance.segments import encode_segment
 from conformance.sessions import KnownSession
 from conformance.spec import RENAME_PATH
 
@@ -82,7 +83,7 @@ def other_media_types(probe: Probe, session: KnownSession) -> None:
 
 
 def other_methods(probe: Probe, session: KnownSession) -> None:
-    path = RENAME_PATH.replace("{session_id}", quote(session.session_id, safe=""))
+    path = RENAME_PATH.replace("{session_id}", encode_segment(session.session_id))
     query = session.scoped_query()
     url = f"{probe.base_url}{path}?{urlencode(query)}"
     for method in OTHER_METHODS:

@@ -26,6 +26,7 @@ from conformance.catalog import CHECKS
 from conformance.checks import Violation
 from conformance.progress import Progress
 from conformance.results import Finding, RunResult
+from conformance.segments import encode_segment
 from conformance.sessions import KnownSession
 from conformance.spec import Contract
 from conformance.tracking import Tracker
@@ -132,7 +133,7 @@ class Probe:
         if body is not NO_BODY and media_type is None:
             media_type = "application/json"
         return self.contract.operation.Case(
-            path_parameters={"session_id": session_id},
+            path_parameters={"session_id": encode_segment(session_id)},
             query=query or {},
             headers=all_headers,
             body=body,

@@ -15,10 +15,11 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from conformance import checks
 from conformance.probe import Probe
+from conformance.segments import encode_segment
 from conformance.sessions import KnownSession
 
 
@@ -35,7 +36,7 @@ def _read(probe: Probe, session: KnownSession, why: str) -> Read | None:
     """One GET of the session; None when the target does not offer it (said once in the notes)."""
     if probe.read_offered is False:
         return None
-    path = f"/sessions/{quote(session.session_id, safe='')}"
+    path = f"/sessions/{encode_segment(session.session_id)}"
     query = session.scoped_query()
     response = probe.raw("GET", path, params=query, headers=probe.authorized())
     try:

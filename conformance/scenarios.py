@@ -34,12 +34,19 @@ WRONG_TYPED_BODIES: tuple[tuple[str, Any], ...] = (
 )
 INVALID_TYPES = ("bogus", "", "Agent", "TEAM", "Workflow", "agent ")
 """Outside the enum: other cases and padding of the valid values included."""
-OTHER_OWNERS_AT_MOST = 7
+OTHER_OWNERS_AT_MOST = 10
 """`_other_owners`: another user_id, another listed owner, the owner's in another case, empty,
-after and before a space, 'null'."""
+after and before a space, 'null', '%', the owner's with SQL LIKE's `_`, an SQL injection."""
+NEAR_MISSES_AT_MOST = 11
+"""`_near_misses`: an extension, a prefix, another case, after and before a space, three
+wildcards, a prefix and `%`, an SQL injection, a character percent-encoded as text."""
+_INJECTION = "' OR '1'='1"
+"""Closes a quoted SQL literal and makes the condition true for every row."""
 
 # Upper bounds of what the scenarios below send (the run's request bound adds them up).
-INVARIANT_REQUESTS_PER_SESSION = 1 + 2 + 1 + 1 + 3 + OTHER_OWNERS_AT_MOST + 5 + 1 + 1
+INVARIANT_REQUESTS_PER_SESSION = (
+    1 + 2 + 1 + 1 + 3 + OTHER_OWNERS_AT_MOST + NEAR_MISSES_AT_MOST + 1 + 1
+)
 """A read, two renames, one without user_id, a read, other types (and none), other owners,
 near-miss ids, a read, a rename (for each session of `sessions.in_depth`)."""
 NOT_FOUND_REQUESTS = 1
@@ -225,6 +232,15 @@ def _other_owners(
         owners.append(("the owner's user_id before a space", f"{owner} "))
     if owner != "null":
         owners.append(("user_id 'null' (a name, not the absence of one)", "null"))
+    # A user_id matched as a pattern, or spliced into the SQL, finds sessions it does not own.
+    owners.append(("user_id '%' (SQL LIKE's any text)", "%"))
+    if owner and owner[-1] != "_":
+        owners.append(
+            ("the owner's user_id with its last character as SQL LIKE's _", f"{owner[:-1]}_")
+        )
+    owners.append(
+        ("another user_id with an SQL injection after it", f"{other_user(session)}{_INJECTION}")
+    )
     return owners
 
 
@@ -236,6 +252,22 @@ def _near_misses(session_id: str) -> list[tuple[str, str]]:
         misses.append(("another case", session_id.swapcase()))
     misses.append(("the id after a space", f" {session_id}"))
     misses.append(("the id before a space", f"{session_id} "))
+    # An id matched as a pattern (SQL LIKE, a regular expression, a glob) instead of compared.
+    head, last = session_id[:-1], session_id[-1:]
+    for wildcard, what in (
+        ("_", "SQL LIKE's _"),
+        (".", "a regular expression's ."),
+        ("?", "a glob's ?"),
+    ):
+        if last != wildcard:
+            misses.append((f"the id with its last character as {what}", f"{head}{wildcard}"))
+    misses.append(("the id's prefix and SQL LIKE's %", f"{head}%"))
+    misses.append(("the id with an SQL injection after it", f"{session_id}{_INJECTION}"))
+    if last.isascii() and last.isalnum():
+        # Sent as %25XX: a server that decodes the path twice reads the listed id.
+        misses.append(
+            ("the id with its last character percent-encoded as text", f"{head}%{ord(last):02X}")
+        )
     return misses
 
 

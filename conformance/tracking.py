@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from conformance import checks
 from conformance.checks import Body
+from conformance.segments import decode_segment
 from conformance.sessions import KnownSession
 
 if TYPE_CHECKING:
@@ -99,8 +100,9 @@ class Tracker:
         )
 
     def observe(self, answer: Answer, sent_at: float, received_at: float) -> None:
-        session_id = (answer.case.path_parameters or {}).get("session_id")
-        ledger = self._ledgers.get(str(session_id)) if session_id is not None else None
+        # Hand-written and generated cases alike carry the id percent-encoded.
+        wire = (answer.case.path_parameters or {}).get("session_id")
+        ledger = self._ledgers.get(decode_segment(str(wire))) if wire is not None else None
         if ledger is None:
             return
         if answer.status != 200:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import base64
 import copy
+import fnmatch
 import html
 import json
 import re
@@ -19,6 +20,7 @@ import time
 import unicodedata
 import urllib.parse
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -73,6 +75,7 @@ DEFECTS: dict[str, str] = {
     "omits_null_fields": "200 bodies leave out fields whose value is null",
     "rename_resets_state": "a rename resets session_state to {}",
     "session_data_replaced": "a rename replaces session_data with {session_name} only",
+    "session_data_name_stale": "a workflow's session_data keeps the name from before the rename",
     "history_fields_dropped": "a rename drops created_at from every chat_history message",
     "updated_at_frozen": "a rename leaves updated_at as it was",
     "updated_at_local_time": "updated_at is the local time of UTC-5 written as UTC (5 hours off)",
@@ -95,6 +98,13 @@ DEFECTS: dict[str, str] = {
     "type_case_insensitive": "type compared case-insensitively",
     "empty_type_is_agent": "an empty type means agent",
     "db_id_ignored": "any db_id names the one database",
+    "id_like_match": "ids compared with SQL LIKE (case-sensitive): _ and % are wildcards",
+    "id_regex_match": "ids compared as an anchored regular expression: . matches any character",
+    "id_glob_match": "ids compared with SQLite's GLOB: ? and * are wildcards",
+    "id_sql_spliced": "the id spliced into a quoted SQL literal: x' OR '1'='1 finds any session",
+    "ids_double_decoded": "percent-decodes the path's id a second time",
+    "user_like_match": "user_id compared with SQL LIKE (case-sensitive): _ and % are wildcards",
+    "user_sql_spliced": "user_id spliced into a quoted SQL literal: x' OR '1'='1 finds any session",
     # Credentials.
     "token_startswith": "accepts any Authorization header starting with 'Bearer <token>'",
     "token_contained": "accepts any Authorization header containing the token",
@@ -186,6 +196,40 @@ def _timestamp(epoch: float, precise: bool) -> str:
     return moment.isoformat() if precise else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _like(pattern: str, text: str) -> bool:
+    """SQL LIKE as PostgreSQL reads it: case-sensitive, `_` any one character, `%` any run,
+    a backslash escaping the next character."""
+    parts, escaped = [], False
+    for char in pattern:
+        if escaped or char not in "\\%_":
+            parts.append(re.escape(char))
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        else:
+            parts.append(".*" if char == "%" else ".")
+    return re.fullmatch("".join(parts), text, re.DOTALL) is not None
+
+
+def _regex(pattern: str, text: str) -> bool:
+    """The id as an anchored regular expression (a document store's `$regex: ^...$`)."""
+    try:
+        return re.fullmatch(pattern, text) is not None
+    except re.error:
+        return False
+
+
+def _glob(pattern: str, text: str) -> bool:
+    """SQLite's GLOB: case-sensitive, `?` any one character, `*` any run, `[...]` a set."""
+    return fnmatch.fnmatchcase(text, pattern)
+
+
+def _spliced_true(value: str) -> bool:
+    """Whether `value`, written between the quotes of an SQL literal, closes it and ORs a
+    condition true for every row (`x' OR '1'='1`)."""
+    return re.search(r"'\s*OR\s*'([^']*)'\s*=\s*'\1$", value, re.IGNORECASE) is not None
+
+
 def _normalized_media_type(request: Request) -> str | None:
     value = request.headers.get("content-type")
     return None if value is None else value.split(";")[0].strip().lower()
@@ -241,7 +285,7 @@ class Variant:
         }
         if shape == "workflow":
             data = stored.get("session_data_override") or {
-                "session_name": stored["name"],
+                "session_name": stored.get("data_name", stored["name"]),
                 "session_state": copy.deepcopy(stored["state"]),
                 **copy.deepcopy(stored["extra_data"]),
             }
@@ -311,6 +355,21 @@ class Variant:
     # Finding a session ----------------------------------------------------------------------
     def lookup(self, session_id: str, asked_type: str | None, user_id: str | None) -> Any:
         """The stored session the request names, or None."""
+        if self.has("ids_double_decoded"):
+            session_id = urllib.parse.unquote(session_id)
+        if self.has("user_sql_spliced") and user_id is not None and _spliced_true(user_id):
+            # ... AND user_id = 'x' OR '1'='1': true for every row; the first one is taken.
+            return next(iter(self.sessions.values()))
+        if self.has("id_sql_spliced") and _spliced_true(session_id):
+            # session_id = 'x' OR '1'='1' AND session_type = ? AND user_id = ?: any session the
+            # rest of the filter lets through.
+            candidates = list(self.sessions.values())
+        else:
+            stored = self.find(session_id)
+            candidates = [] if stored is None else [stored]
+        return next((s for s in candidates if self.in_scope(s, asked_type, user_id)), None)
+
+    def find(self, session_id: str) -> Any:
         stored = self.sessions.get(session_id)
         if stored is None and self.has("ids_trimmed"):
             stored = self.sessions.get(session_id.strip())
@@ -320,33 +379,46 @@ class Variant:
             )
         if stored is None and self.has("id_prefix_match") and session_id:
             stored = next((s for k, s in self.sessions.items() if k.startswith(session_id)), None)
-        if stored is None:
-            return None
+        matches: dict[str, Callable[[str, str], bool]] = {
+            "id_like_match": _like,
+            "id_regex_match": _regex,
+            "id_glob_match": _glob,
+        }
+        for defect, matches_id in matches.items():
+            if stored is None and self.has(defect):
+                stored = next(
+                    (s for k, s in self.sessions.items() if matches_id(session_id, k)), None
+                )
+        return stored
+
+    def in_scope(self, stored: dict[str, Any], asked_type: str | None, user_id: str | None) -> bool:
         if self.has("team_sessions_missing") and stored["type"] == "team":
-            return None
+            return False
         if asked_type is None:
             asked_type = None if self.has("no_type_matches_any") else "agent"
         if asked_type is not None and stored["type"] != asked_type and not self.has("ignores_type"):
-            return None
+            return False
         if user_id is None or self.has("ignores_user"):
-            return stored
+            return True
         if user_id == "" and self.has("empty_user_is_any"):
-            return stored
+            return True
         if user_id == "null" and self.has("null_user_is_any"):
-            return stored
+            return True
         if self.has("known_user_is_any") and any(
             s["user_id"] == user_id for s in self.sessions.values()
         ):
-            return stored
+            return True
         owner = stored["user_id"]
         if owner is None:
             # WHERE user_id = ? never matches a NULL owner.
-            return stored if self.has("ownerless_any_user") else None
+            return self.has("ownerless_any_user")
         if self.has("user_trimmed"):
             user_id = user_id.strip()
         if self.has("user_case_insensitive"):
-            return stored if owner.lower() == user_id.lower() else None
-        return stored if owner == user_id else None
+            return bool(owner.lower() == user_id.lower())
+        if self.has("user_like_match"):
+            return _like(user_id, owner)
+        return bool(owner == user_id)
 
     def asked_type(self, request: Request) -> str | Response | None:
         value = request.query_params.get("type")
@@ -426,6 +498,8 @@ class Variant:
     def apply(self, stored: dict[str, Any], name: str, asked_type: str) -> Response:
         before = self.detail(stored, asked_type)
         before_updated = stored["updated_at"]
+        if self.has("session_data_name_stale"):
+            stored.setdefault("data_name", stored["name"])  # only the column is updated
         stored["name"] = self.kept_name(name)
         if self.has("renames_all_same_type"):
             for other in self.sessions.values():

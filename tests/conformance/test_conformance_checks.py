@@ -42,6 +42,20 @@ def test_echo_checks_name_what_differs() -> None:
         checks.session_name_echoed(AGENT_BODY, "Trip\x00")
 
 
+def test_a_workflows_session_data_shows_the_name_sent() -> None:
+    workflow = {
+        "session_id": "w1",
+        "session_name": "Trip",
+        "session_data": {"session_name": "Trip"},
+    }
+    checks.session_name_echoed(workflow, "Trip")
+    checks.session_name_echoed({**workflow, "session_data": {"session_state": {}}}, "Trip")
+    stale = {**workflow, "session_data": {"session_name": "Old trip", "session_state": {}}}
+    with pytest.raises(Violation) as violation:
+        checks.session_name_echoed(stale, "Trip")
+    assert violation.value.got == "session_data.session_name 'Old trip'"
+
+
 def test_body_matches_type_uses_the_documents_schemas() -> None:
     checks.body_matches_type(AGENT_BODY, "agent", SHAPES["agent"])
     team_body = {k: v for k, v in AGENT_BODY.items() if k != "agent_session_id"}

@@ -56,6 +56,7 @@ REQUIRED_CHECK_FOR_DEFECT = {
     # What a rename changes.
     "rename_resets_state": "fields_preserved",
     "session_data_replaced": "fields_preserved",
+    "session_data_name_stale": "session_name_echoed",
     "history_fields_dropped": "chat_history_preserved",
     "updated_at_frozen": "updated_at_advances",
     "updated_at_local_time": "updated_at_current",
@@ -81,6 +82,13 @@ REQUIRED_CHECK_FOR_DEFECT = {
     "type_case_insensitive": "invalid_type_422",
     "empty_type_is_agent": "invalid_type_422",
     "db_id_ignored": "unknown_db_id_404",
+    "id_like_match": "session_id_exact",
+    "id_regex_match": "session_id_exact",
+    "id_glob_match": "session_id_exact",
+    "id_sql_spliced": "session_id_exact",
+    "ids_double_decoded": "session_id_exact",
+    "user_like_match": "user_scoping",
+    "user_sql_spliced": "user_scoping",
     # Credentials.
     "token_startswith": "token_exact",
     "token_first_word": "token_exact",

@@ -126,3 +126,49 @@ def test_python_dash_m_restores_names_from_the_sessions_file(
     after = stored_names(database)
     assert set(after) == set(originals)
     assert after == {e["session_id"]: e["session_name"] for e in listing["sessions"]}
+
+
+# Ids a client may give its sessions: each character here changes a URL unless it is
+# percent-encoded (`?` starts the query, `#` the fragment, `%41` reads as `A`, `;` and `+`
+# delimit in some parsers). `/` is left out: Starlette, like AgentOS's FastAPI, routes on the
+# decoded path, so no server built on it can be reached for such an id.
+ODD_IDS = {"agent": "agent ?a=1&b#c %41;+é'", "team": "team 100% .."}
+
+
+def test_listed_ids_with_url_characters_are_sent_as_one_segment(tmp_path: Path) -> None:
+    database = tmp_path / "agno.db"
+    sessions_file = tmp_path / "sessions.json"
+    seed(f"sqlite:///{database}", sessions_file)
+    listing = json.loads(sessions_file.read_text())
+    for session_type, odd_id in ODD_IDS.items():
+        first = next(e for e in listing["sessions"] if e["type"] == session_type)
+        with sqlite3.connect(database) as connection:
+            connection.execute(
+                "UPDATE agno_sessions SET session_id = ? WHERE session_id = ?",
+                (odd_id, first["session_id"]),
+            )
+        first["session_id"] = odd_id
+    sessions_file.write_text(json.dumps(listing))
+    report = tmp_path / "report.json"
+    with running_server(f"sqlite:///{database}", tmp_path, token=TOKEN) as server:
+        completed = subprocess.run(
+            conformance_command(
+                server.base_url,
+                TOKEN,
+                sessions_file,
+                "--max-examples",
+                "10",
+                "--report-json",
+                str(report),
+            ),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert json.loads(report.read_text())["conformant"] is True
+    stored = stored_names(database)
+    seeded_names = {e["session_id"]: e["session_name"] for e in listing["sessions"]}
+    # The suite reached them: their names are no longer the seeded ones.
+    assert all(stored[i] != seeded_names[i] for i in ODD_IDS.values()), stored
