@@ -97,6 +97,12 @@ _CHECKS = (
         "required",
         "GET /sessions/{id} (when offered) shows the name and fields last answered",
     ),
+    CheckInfo(
+        "concurrent_renames_isolated",
+        "required",
+        "renames of listed sessions and of unknown ids sent at once are each answered as if "
+        "alone (200 with their own id and name; 404)",
+    ),
     # Identity and parameters.
     CheckInfo("unknown_session_404", "required", "an id that does not exist -> 404"),
     CheckInfo(

@@ -65,6 +65,26 @@ def session_name_echoed(body: Body, name: str) -> None:
         )
 
 
+def answered_alone(status: int, body: object, session_id: str | None, name: str | None) -> None:
+    """One of several requests sent at once gets the answer it would get alone: a rename of a
+    listed session (`session_id`, to `name`) 200 with its own id and name, an unknown id 404."""
+    if session_id is None:
+        if status != 404:
+            raise Violation("404 for the unknown id, as when it is sent alone", f"status {status}")
+        return
+    if status != 200:
+        raise Violation(
+            "200 for the rename of a listed session, as when it is sent alone", f"status {status}"
+        )
+    own = body if isinstance(body, Mapping) else {}
+    if own.get("session_id") != session_id or own.get("session_name") != name:
+        raise Violation(
+            f"its own session_id {_short(session_id)} and session_name {_short(name)}",
+            f"session_id {_short(own.get('session_id'))}, "
+            f"session_name {_short(own.get('session_name'))}",
+        )
+
+
 def user_id_kept(body: Body, owner: str | None, where: str = "the 200 body") -> None:
     """A rename never changes whose session it is: the user_id shown is the listed owner (null
     for a session without one). A body without user_id says nothing (the document does not

@@ -3,9 +3,12 @@ through Schemathesis's response checks, and every request counts against the bou
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -184,11 +187,57 @@ class Probe:
             raise TargetStopped(str(error)) from None
         self._consecutive_failures = 0
         answer = Answer(case, response, request, without_content_type)
+        self._judge(answer, checks, sent_at, time.monotonic())
+        return answer
+
+    def send_together(
+        self, requests_at_once: Sequence[tuple[Case[Any], str]]
+    ) -> list[Answer | None]:
+        """Send the cases at once, each from its own thread on its own connection, released
+        together; then judge each answer as `send` does. A case that got no answer fails
+        not_a_server_error and is None in the list."""
+        for _ in requests_at_once:
+            self.count_request()
+        start = threading.Barrier(len(requests_at_once))
+
+        def one(case: Case[Any]) -> tuple[Response | Exception, float, float]:
+            with requests.Session() as session:
+                # A broken barrier (another thread failed to start): send anyway.
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    start.wait(timeout=REQUEST_TIMEOUT_SECONDS)
+                sent_at = time.monotonic()
+                try:
+                    raw = case.call(
+                        base_url=self.base_url, session=session, timeout=REQUEST_TIMEOUT_SECONDS
+                    )
+                except requests.RequestException as error:
+                    return error, sent_at, time.monotonic()
+                return raw, sent_at, time.monotonic()
+
+        with ThreadPoolExecutor(max_workers=len(requests_at_once)) as pool:
+            outcomes = list(pool.map(one, [case for case, _ in requests_at_once]))
+        answers: list[Answer | None] = []
+        for (case, request), (outcome, sent_at, received_at) in zip(
+            requests_at_once, outcomes, strict=True
+        ):
+            if isinstance(outcome, Exception):
+                self.fail(
+                    "not_a_server_error", case, request, "an HTTP answer", f"no answer: {outcome}"
+                )
+                answers.append(None)
+                continue
+            answer = Answer(case, outcome, request)
+            self._judge(answer, RESPONSE_CHECKS, sent_at, received_at)
+            answers.append(answer)
+        return answers
+
+    def _judge(
+        self, answer: Answer, checks: Sequence[CheckFunction], sent_at: float, received_at: float
+    ) -> None:
         self.result.statuses[answer.status] += 1
         for check in checks:
             self._run_builtin(check, answer)
-        self.tracker.observe(answer, sent_at, time.monotonic())
-        return answer
+        self.tracker.observe(answer, sent_at, received_at)
 
     def raw(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         """A request outside the operation (other methods, AgentOS's GET /sessions/{id})."""

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import requests
 from schemathesis import GenerationMode
 
-from conformance import credentials, defaults, media, naming, readback, scenarios
+from conformance import concurrency, credentials, defaults, media, naming, readback, scenarios
 from conformance.catalog import CHECKS
 from conformance.generated import run_generated
 from conformance.probe import BudgetExhausted, Probe, TargetStopped
@@ -31,6 +31,7 @@ FIXED_SCENARIO_REQUESTS = (
     + media.MAX_REQUESTS
     + naming.MAX_REQUESTS
     + scenarios.UNUSUAL_PARAMETER_REQUESTS
+    + concurrency.MAX_REQUESTS
 )
 """Hand-written requests that do not depend on the sessions listed (reads included)."""
 REACHABILITY_TIMEOUT_SECONDS = 10.0
@@ -185,6 +186,7 @@ def run_suite(options: RunOptions, progress: Progress | None = None) -> RunResul
         ("validation errors", lambda: scenarios.validation(probe, first)),
         ("content negotiation", lambda: media.content_negotiation(probe, first)),
         ("same and shared names", lambda: naming.same_and_shared_names(probe, first, sessions)),
+        ("renames at once", lambda: concurrency.concurrent_renames(probe, sessions)),
         (
             "generated positive requests",
             lambda: run_generated(

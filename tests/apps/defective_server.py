@@ -10,6 +10,7 @@ Run: python -m tests.apps.defective_server --port P --token T
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
 import copy
 import fnmatch
@@ -98,6 +99,9 @@ DEFECTS: dict[str, str] = {
     "type_case_insensitive": "type compared case-insensitively",
     "empty_type_is_agent": "an empty type means agent",
     "db_id_ignored": "any db_id names the one database",
+    # Requests at once.
+    "shared_request_state": "the request being handled is kept in one shared attribute",
+    "fails_when_overlapping": "a request arriving while another is handled fails (500)",
     "id_like_match": "ids compared with SQL LIKE (case-sensitive): _ and % are wildcards",
     "id_regex_match": "ids compared as an anchored regular expression: . matches any character",
     "id_glob_match": "ids compared with SQLite's GLOB: ? and * are wildcards",
@@ -152,6 +156,8 @@ USERS = ("alice@example.com", "bob@example.com")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 NAME_LIMIT = 255
+OVERLAP_SECONDS = 0.02
+"""How long the two concurrency defects keep a request in flight (an await on a database)."""
 _REFUSED = "__refused__"
 
 
@@ -240,6 +246,8 @@ class Variant:
     defect: str
     token: str
     sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    handling: Any = None
+    in_flight: bool = False
 
     def __post_init__(self) -> None:
         self.sessions = {s["session_id"]: _stored(s, i) for i, s in enumerate(listed_sessions())}
@@ -465,7 +473,21 @@ class Variant:
             raise RuntimeError("non-ASCII name")
         if self.has("rejects_non_ascii_422") and not name.isascii():
             return self.error(422, "names must be ASCII", "VALIDATION_ERROR")
-        stored = self.lookup(session_id, asked, query.get("user_id"))
+        user_id = query.get("user_id")
+        if self.has("shared_request_state"):
+            # The request being handled kept in one attribute, read back after an await.
+            self.handling = (session_id, name, asked, user_id)
+            await asyncio.sleep(OVERLAP_SECONDS)
+            session_id, name, asked, user_id = self.handling
+        if self.has("fails_when_overlapping"):
+            if self.in_flight:
+                raise RuntimeError("cannot start a transaction within a transaction")
+            self.in_flight = True
+            try:
+                await asyncio.sleep(OVERLAP_SECONDS)
+            finally:
+                self.in_flight = False
+        stored = self.lookup(session_id, asked, user_id)
         if self.has("ok_lookup_first") and stored is None:
             return self.error(404, "Session not found", "NOT_FOUND")
         problem = self.name_problem(name, stored)

@@ -386,3 +386,16 @@ def test_updated_at_current_compares_with_the_date_header() -> None:
     checks.updated_at_current(future, date, future)
     with pytest.raises(Violation):
         checks.updated_at_current(future, date, {"updated_at": "2026-01-01T00:00:00Z"})
+
+
+def test_an_answer_among_requests_at_once_is_its_own() -> None:
+    own = {"session_id": "s1", "session_name": "Trip"}
+    checks.answered_alone(200, own, "s1", "Trip")
+    checks.answered_alone(404, {"detail": "Session not found"}, None, None)
+    with pytest.raises(Violation) as other:
+        checks.answered_alone(200, {"session_id": "s2", "session_name": "Trip"}, "s1", "Trip")
+    assert other.value.got == "session_id 's2', session_name 'Trip'"
+    with pytest.raises(Violation, match="200 for the rename"):
+        checks.answered_alone(500, None, "s1", "Trip")
+    with pytest.raises(Violation, match="404 for the unknown id"):
+        checks.answered_alone(200, own, None, None)

@@ -82,6 +82,8 @@ REQUIRED_CHECK_FOR_DEFECT = {
     "type_case_insensitive": "invalid_type_422",
     "empty_type_is_agent": "invalid_type_422",
     "db_id_ignored": "unknown_db_id_404",
+    "shared_request_state": "concurrent_renames_isolated",
+    "fails_when_overlapping": "concurrent_renames_isolated",
     "id_like_match": "session_id_exact",
     "id_regex_match": "session_id_exact",
     "id_glob_match": "session_id_exact",
