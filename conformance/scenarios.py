@@ -40,7 +40,6 @@ after and before a space, 'null', '%', the owner's with SQL LIKE's `_`, an SQL i
 NEAR_MISSES_AT_MOST = 11
 """`_near_misses`: an extension, a prefix, another case, after and before a space, three
 wildcards, a prefix and `%`, an SQL injection, a character percent-encoded as text."""
-_ENCODED_AS_TEXT = "the id with its last character percent-encoded as text"
 _INJECTION = "' OR '1'='1"
 """Closes a quoted SQL literal and makes the condition true for every row."""
 
@@ -192,8 +191,8 @@ def rename_invariants(
             continue  # another listed session: not a near miss
         case = probe.case(near_miss, query=scoped, body={"session_name": fresh_name("near miss")})
         answer = probe.send(case, f"rename {how} of a listed {session.type} session id")
-        if how == _ENCODED_AS_TEXT:
-            # A strict URL decoder may refuse an encoded % outright (400): nothing is renamed.
+        if "%" in near_miss:
+            # Sent as %25: a strict URL decoder may refuse it outright (400); nothing is renamed.
             probe.verify(
                 "session_id_exact",
                 answer,
@@ -278,7 +277,9 @@ def _near_misses(session_id: str) -> list[tuple[str, str]]:
     misses.append(("the id with an SQL injection after it", f"{session_id}{_INJECTION}"))
     if last.isascii() and last.isalnum():
         # Sent as %25XX: a server that decodes the path twice reads the listed id.
-        misses.append((_ENCODED_AS_TEXT, f"{head}%{ord(last):02X}"))
+        misses.append(
+            ("the id with its last character percent-encoded as text", f"{head}%{ord(last):02X}")
+        )
     return misses
 
 

@@ -148,6 +148,7 @@ LEGITIMATE_VARIANTS: dict[str, str] = {
     "ok_refuses_padded": "refuses names with leading or trailing whitespace (400)",
     "ok_short_names": "refuses names longer than 64 characters (400)",
     "ok_request_ids": "error bodies carry a request_id, an RFC 9457 instance and a timestamp",
+    "ok_strict_url_decoder": "refuses a path with an encoded % (%25) with 400, as some firewalls",
 }
 """Correct servers that differ where the document allows it: the suite must pass them."""
 
@@ -446,6 +447,8 @@ class Variant:
     # The operation ---------------------------------------------------------------------------
     async def rename(self, request: Request) -> Response:
         session_id = request.path_params["session_id"]
+        if self.has("ok_strict_url_decoder") and b"%25" in request.scope.get("raw_path", b""):
+            return self.error(400, "Encoded percent signs are refused", "BAD_REQUEST")
         if self.has("auth_after_lookup") and session_id not in self.sessions:
             return self.error(404, "Session not found", "NOT_FOUND")
         if self.has("validates_before_auth"):
