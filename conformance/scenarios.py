@@ -245,7 +245,8 @@ def _other_owners(
     if owner != "null":
         owners.append(("user_id 'null' (a name, not the absence of one)", "null"))
     # A user_id matched as a pattern, or spliced into the SQL, finds sessions it does not own.
-    owners.append(("user_id '%' (SQL LIKE's any text)", "%"))
+    if owner != "%":
+        owners.append(("user_id '%' (SQL LIKE's any text)", "%"))
     if owner and owner[-1] != "_":
         owners.append(
             ("the owner's user_id with its last character as SQL LIKE's _", f"{owner[:-1]}_")

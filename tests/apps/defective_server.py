@@ -99,9 +99,6 @@ DEFECTS: dict[str, str] = {
     "type_case_insensitive": "type compared case-insensitively",
     "empty_type_is_agent": "an empty type means agent",
     "db_id_ignored": "any db_id names the one database",
-    # Requests at once.
-    "shared_request_state": "the request being handled is kept in one shared attribute",
-    "fails_when_overlapping": "a request arriving while another is handled fails (500)",
     "id_like_match": "ids compared with SQL LIKE (case-sensitive): _ and % are wildcards",
     "id_regex_match": "ids compared as an anchored regular expression: . matches any character",
     "id_glob_match": "ids compared with SQLite's GLOB: ? and * are wildcards",
@@ -109,6 +106,9 @@ DEFECTS: dict[str, str] = {
     "ids_double_decoded": "percent-decodes the path's id a second time",
     "user_like_match": "user_id compared with SQL LIKE (case-sensitive): _ and % are wildcards",
     "user_sql_spliced": "user_id spliced into a quoted SQL literal: x' OR '1'='1 finds any session",
+    # Requests at once.
+    "shared_request_state": "the request being handled is kept in one shared attribute",
+    "fails_when_overlapping": "a request arriving while another is handled fails (500)",
     # Credentials.
     "token_startswith": "accepts any Authorization header starting with 'Bearer <token>'",
     "token_contained": "accepts any Authorization header containing the token",
