@@ -23,7 +23,9 @@ inside its own SAVEPOINT: a statement that fails (a malformed row) rolls back on
 and fails only its own request. If the transaction itself cannot begin or commit (locked past the
 busy timeout, disk full, I/O error), nothing of the batch was stored: every rename of it is then
 retried alone, in a transaction of its own, so that each request gets its own verdict and a 200
-only ever follows its own commit. A future is resolved only after COMMIT returned.
+only ever follows its own commit. The batch and those retries share one busy timeout, so a lock
+held past it fails the batch's renames together, about one timeout after the batch began. A
+future is resolved only after COMMIT returned.
 
 Hand-written (no library offers group commit over sqlite3); aiosqlite's one-call-per-hop model is
 what this replaces for renames. Reads, bulk writes and check() stay on the store's aiosqlite
@@ -203,12 +205,15 @@ class GroupCommitWriter:
             self._empty_the_log_into_the_lost_file()
             return [StoreFailure(problem) for _ in work]
         connection = self._connection
+        # One busy timeout for the whole batch: a lock held past it fails every rename of the
+        # batch then, instead of each rename waiting out a timeout of its own in turn.
+        deadline = time.monotonic() + self._busy_seconds
         outcomes = self.run_transaction(
-            work, lambda sql: self._retrying(lambda: connection.execute(sql))
+            work, lambda sql: self._retrying(lambda: connection.execute(sql), deadline)
         )
         if outcomes is None:
             # Nothing of the batch is stored: each rename gets its own transaction and verdict.
-            return [self._run_alone(sql, parameters) for sql, parameters in work]
+            return [self._run_alone(sql, parameters, deadline) for sql, parameters in work]
         return outcomes
 
     def run_transaction(self, work: Work, begin: Callable[[str], object]) -> list[Outcome] | None:
@@ -238,10 +243,10 @@ class GroupCommitWriter:
             return None
         return outcomes
 
-    def _run_alone(self, sql: str, parameters: dict[str, object]) -> Outcome:
+    def _run_alone(self, sql: str, parameters: dict[str, object], deadline: float) -> Outcome:
         connection = self._connection
         try:
-            rows = self._retrying(lambda: connection.execute(sql, parameters).fetchall())
+            rows = self._retrying(lambda: connection.execute(sql, parameters).fetchall(), deadline)
         except sqlite3.Error as error:
             self._roll_back()
             return error
@@ -254,10 +259,10 @@ class GroupCommitWriter:
             except sqlite3.Error as error:  # SQLite may have rolled back already
                 logger.warning("could not roll back a failed SQLite batch: %s", error)
 
-    def _retrying(self, step: Callable[[], _Result]) -> _Result:
+    @staticmethod
+    def _retrying(step: Callable[[], _Result], deadline: float) -> _Result:
         """`step()`, tried again every half millisecond while another connection holds the
-        write lock, for at most the busy timeout."""
-        deadline = time.monotonic() + self._busy_seconds
+        write lock, until `deadline` (time.monotonic()); tried once when it has passed."""
         while True:
             try:
                 return step()

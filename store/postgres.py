@@ -13,7 +13,9 @@ broken connections after a server restart on its own. asyncpg is not a dependenc
 URL: `postgresql://user:password@host:5432/database?schema=ai`. Options of ours, removed before
 the URL reaches libpq: `schema` (default `ai`), `pool_min_size` (2), `pool_max_size` (10),
 `pool_timeout` (seconds a request waits for a connection, 5; then it fails with a 500) and
-`pool_reconnect_timeout` (10; see below). Everything else is libpq's.
+`pool_reconnect_timeout` (10; see below) and `lock_timeout` (seconds a rename waits for a row
+another client keeps locked, 10; then it fails with a 500; 0 waits as long as the lock lasts).
+Everything else is libpq's.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -56,6 +58,7 @@ _OUR_OPTIONS = (
     "pool_max_size",
     "pool_timeout",
     "pool_reconnect_timeout",
+    "lock_timeout",
 )
 _CONNECT_TIMEOUT_SECONDS = 5
 
@@ -68,6 +71,7 @@ class PostgresOptions:
     pool_max_size: int = 10
     pool_timeout: float = 5.0
     pool_reconnect_timeout: float = 10.0
+    lock_timeout: float = 10.0
 
 
 def parse_url(url: str) -> PostgresOptions:
@@ -89,9 +93,12 @@ def parse_url(url: str) -> PostgresOptions:
         pool_max_size=int(ours.get("pool_max_size", 10)),
         pool_timeout=float(ours.get("pool_timeout", 5.0)),
         pool_reconnect_timeout=float(ours.get("pool_reconnect_timeout", 10.0)),
+        lock_timeout=float(ours.get("lock_timeout", 10.0)),
     )
     if not 1 <= options.pool_min_size <= options.pool_max_size:
         raise ValueError("need 1 <= pool_min_size <= pool_max_size")
+    if not options.lock_timeout >= 0:
+        raise ValueError("need lock_timeout >= 0 (seconds; 0 waits for locks without a limit)")
     return options
 
 
@@ -207,9 +214,18 @@ def _dump_json(value: Any) -> bytes:
     return orjson.dumps(value)
 
 
-async def _configure(connection: psycopg.AsyncConnection[Any]) -> None:
-    # Tolerant: JSONB orjson cannot read (1e400) must not fail a rename already committed.
-    set_json_loads(load_json, connection)
+def _configurer(options: PostgresOptions) -> Callable[[psycopg.AsyncConnection[Any]], Any]:
+    lock_timeout = f"{round(options.lock_timeout * 1000)}ms"
+
+    async def configure(connection: psycopg.AsyncConnection[Any]) -> None:
+        # Tolerant: JSONB orjson cannot read (1e400) must not fail a rename already committed.
+        set_json_loads(load_json, connection)
+        # A session another client keeps locked (a transaction left open) fails the rename
+        # after lock_timeout (a 500), as SQLite's busy timeout does, instead of holding the
+        # request and its pooled connection for as long as the lock lasts.
+        await connection.execute("SELECT set_config('lock_timeout', %s, false)", (lock_timeout,))
+
+    return configure
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,7 +286,7 @@ class PostgresStore:
             reconnect_timeout=options.pool_reconnect_timeout,
             # One statement per call: autocommit saves the BEGIN/COMMIT round trips.
             kwargs={"autocommit": True, "connect_timeout": _CONNECT_TIMEOUT_SECONDS},
-            configure=_configure,
+            configure=_configurer(options),
             open=False,
             name=f"agno-rename:{options.schema}",
         )

@@ -184,6 +184,43 @@ async def test_a_locked_database_fails_each_rename_and_writes_nothing(tmp_path: 
         await writer.close()
 
 
+async def test_a_lock_held_past_the_busy_timeout_fails_a_batch_within_one_timeout(
+    tmp_path: Path,
+) -> None:
+    """The batch's transaction and the renames then retried alone share one busy timeout: with
+    each retry waiting a timeout of its own, 8 renames would be answered after 9 of them."""
+    path = tmp_path / "group.db"
+    await (await _seeded(path)).close()
+    busy_timeout = 1.0
+    writer = await GroupCommitWriter.open(
+        str(path),
+        synchronous="NORMAL",
+        busy_timeout_ms=int(busy_timeout * 1000),
+        file_problem=lambda: None,
+    )
+    loop = asyncio.get_running_loop()
+    statement = rename_sql(TABLE)
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # held until every rename is answered
+        started = loop.time()
+        outcomes = await asyncio.wait_for(
+            asyncio.gather(
+                *(writer.run(statement, rename_parameters(_request(n))) for n in range(8)),
+                return_exceptions=True,
+            ),
+            timeout=60,
+        )
+        waited = loop.time() - started
+        holder.execute("ROLLBACK")
+    finally:
+        holder.close()
+        await writer.close()
+    assert all(isinstance(outcome, sqlite3.OperationalError) for outcome in outcomes)
+    assert busy_timeout <= waited < 3 * busy_timeout, waited
+    assert not any("new" in data for data in _names(path).values())
+
+
 async def test_renames_waiting_in_the_queue_fail_once_the_file_is_moved(tmp_path: Path) -> None:
     path = tmp_path / "group.db"
     store = await _seeded(path)

@@ -58,6 +58,8 @@ def test_url_options_are_ours_and_the_rest_goes_to_libpq() -> None:
     assert options.schema == "tenant_1"
     assert options.pool_max_size == 20
     assert options.pool_timeout == 2.5
+    assert options.lock_timeout == 10.0
+    assert parse_url("postgresql://h/db?lock_timeout=0.5").lock_timeout == 0.5
     assert options.conninfo == (
         "postgresql://u:p%40ss@db.internal:6543/agno?sslmode=require&application_name=rename"
     )
@@ -70,6 +72,8 @@ def test_url_options_are_ours_and_the_rest_goes_to_libpq() -> None:
         "postgresql://h/db?schema=ai;drop",
         'postgresql://h/db?schema=a"b',
         "postgresql://h/db?pool_min_size=5&pool_max_size=2",
+        "postgresql://h/db?lock_timeout=-1",
+        "postgresql://h/db?lock_timeout=nan",
     ],
 )
 def test_bad_url_options_are_refused(url: str) -> None:
@@ -160,6 +164,25 @@ async def test_rename_changes_only_the_name_and_updated_at_in_the_row(
         f"FROM ai.{TABLE}",
     )
     assert stored == [("Trip to 'Rome'; --", 1_800_000_000, "object")]
+
+
+@pytest.mark.anyio
+async def test_a_session_kept_locked_elsewhere_fails_after_lock_timeout(postgres_url: str) -> None:
+    """Another client's open transaction holds the row: the rename fails once `lock_timeout`
+    (0.3 s here) has passed, while the lock is still held, and writes nothing; without the
+    option it would wait for as long as the lock lasts (the holder never lets go here)."""
+    store = await PostgresStore.open(f"{postgres_url}?lock_timeout=0.3")
+    try:
+        await store.put([make_session(session_id="s-1")], TABLE)
+        with psycopg.connect(postgres_url) as holder:
+            holder.execute(f"SELECT 1 FROM ai.{TABLE} WHERE session_id = 's-1' FOR UPDATE".encode())
+            with pytest.raises(StoreFailure, match="lock timeout"):
+                await asyncio.wait_for(store.rename(_rename("s-1", "locked"), TABLE), timeout=30)
+            holder.rollback()
+        renamed = await store.rename(_rename("s-1", "free"), TABLE)
+        assert renamed is not None and renamed.session_name == "free"
+    finally:
+        await store.close()
 
 
 @pytest.mark.anyio
