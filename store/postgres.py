@@ -61,6 +61,7 @@ _OUR_OPTIONS = (
     "lock_timeout",
 )
 _CONNECT_TIMEOUT_SECONDS = 5
+_MAX_LOCK_TIMEOUT_SECONDS = 2_147_483  # PostgreSQL's largest lock_timeout: 2^31 - 1 ms
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +98,11 @@ def parse_url(url: str) -> PostgresOptions:
     )
     if not 1 <= options.pool_min_size <= options.pool_max_size:
         raise ValueError("need 1 <= pool_min_size <= pool_max_size")
-    if not options.lock_timeout >= 0:
-        raise ValueError("need lock_timeout >= 0 (seconds; 0 waits for locks without a limit)")
+    if not 0 <= options.lock_timeout <= _MAX_LOCK_TIMEOUT_SECONDS:
+        raise ValueError(
+            f"need 0 <= lock_timeout <= {_MAX_LOCK_TIMEOUT_SECONDS} (seconds; 0 waits for locks "
+            "without a limit)"
+        )
     return options
 
 

@@ -74,6 +74,8 @@ def test_url_options_are_ours_and_the_rest_goes_to_libpq() -> None:
         "postgresql://h/db?pool_min_size=5&pool_max_size=2",
         "postgresql://h/db?lock_timeout=-1",
         "postgresql://h/db?lock_timeout=nan",
+        "postgresql://h/db?lock_timeout=inf",
+        "postgresql://h/db?lock_timeout=2147484",
     ],
 )
 def test_bad_url_options_are_refused(url: str) -> None:
