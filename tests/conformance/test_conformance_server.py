@@ -60,12 +60,17 @@ def stored_names(database: Path) -> dict[str, str]:
     return names
 
 
+def _run_suite(command: list[str]) -> subprocess.CompletedProcess[str]:
+    """The suite as a separate process, as CI runs it (its output kept for the failure message)."""
+    return subprocess.run(command, capture_output=True, text=True, check=False, timeout=300)
+
+
 def test_console_script_passes_our_server_with_reports(
     seeded: tuple[RunningServer, Path, Path], tmp_path: Path
 ) -> None:
     server, _, sessions_file = seeded
     report, junit = tmp_path / "report.json", tmp_path / "junit.xml"
-    completed = subprocess.run(
+    completed = _run_suite(
         [
             str(BIN / "agno-rename-conformance"),
             "run",
@@ -81,10 +86,6 @@ def test_console_script_passes_our_server_with_reports(
             "--junit-xml",
             str(junit),
         ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "Result: CONFORMANT" in completed.stdout
@@ -113,14 +114,10 @@ def test_python_dash_m_restores_names_from_the_sessions_file(
         entry["session_name"] = f"Restored {entry['type']} {entry['session_id'][:8]}"
     named = tmp_path / "named.json"
     named.write_text(json.dumps(listing))
-    completed = subprocess.run(
+    completed = _run_suite(
         conformance_command(
             server.base_url, TOKEN, named, "--max-examples", "10", "--restore-names"
         ),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     after = stored_names(database)
@@ -151,7 +148,7 @@ def test_listed_ids_with_url_characters_are_sent_as_one_segment(tmp_path: Path) 
     sessions_file.write_text(json.dumps(listing))
     report = tmp_path / "report.json"
     with running_server(f"sqlite:///{database}", tmp_path, token=TOKEN) as server:
-        completed = subprocess.run(
+        completed = _run_suite(
             conformance_command(
                 server.base_url,
                 TOKEN,
@@ -161,10 +158,6 @@ def test_listed_ids_with_url_characters_are_sent_as_one_segment(tmp_path: Path) 
                 "--report-json",
                 str(report),
             ),
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=300,
         )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert json.loads(report.read_text())["conformant"] is True

@@ -61,6 +61,14 @@ async def _seeded(path: Path) -> SqliteStore:
     return store
 
 
+async def _seeded_writer(path: Path, busy_timeout_ms: int) -> GroupCommitWriter:
+    """A writer over a file seeded with SESSIONS sessions (the store that wrote them closed)."""
+    await (await _seeded(path)).close()
+    return await GroupCommitWriter.open(
+        str(path), synchronous="NORMAL", busy_timeout_ms=busy_timeout_ms, file_problem=lambda: None
+    )
+
+
 async def _outcome(store: SqliteStore, request: RenameRequest) -> StoredSession | StoreFailure:
     try:
         renamed = await store.rename(request, TABLE)
@@ -162,10 +170,7 @@ async def test_a_batch_that_cannot_commit_is_redone_until_each_rename_has_its_ve
 
 async def test_a_locked_database_fails_each_rename_and_writes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "group.db"
-    await (await _seeded(path)).close()
-    writer = await GroupCommitWriter.open(
-        str(path), synchronous="NORMAL", busy_timeout_ms=50, file_problem=lambda: None
-    )
+    writer = await _seeded_writer(path, busy_timeout_ms=50)
     statement = rename_sql(TABLE)
     holder = sqlite3.connect(path, isolation_level=None)
     try:
@@ -190,14 +195,8 @@ async def test_a_lock_held_past_the_busy_timeout_fails_a_batch_within_one_timeou
     """The batch's transaction and the renames then retried alone share one busy timeout: with
     each retry waiting a timeout of its own, 8 renames would be answered after 9 of them."""
     path = tmp_path / "group.db"
-    await (await _seeded(path)).close()
     busy_timeout = 1.0
-    writer = await GroupCommitWriter.open(
-        str(path),
-        synchronous="NORMAL",
-        busy_timeout_ms=int(busy_timeout * 1000),
-        file_problem=lambda: None,
-    )
+    writer = await _seeded_writer(path, busy_timeout_ms=int(busy_timeout * 1000))
     loop = asyncio.get_running_loop()
     statement = rename_sql(TABLE)
     holder = sqlite3.connect(path, isolation_level=None)
@@ -314,14 +313,8 @@ async def test_a_write_lock_held_elsewhere_is_waited_for_off_the_event_loop(
     must keep running while the renames wait. Waiting on the loop would hold it for the whole
     busy timeout (30 s) before the release could run: the renames are answered well before."""
     path = tmp_path / "group.db"
-    await (await _seeded(path)).close()
     busy_timeout = 30.0
-    writer = await GroupCommitWriter.open(
-        str(path),
-        synchronous="NORMAL",
-        busy_timeout_ms=int(busy_timeout * 1000),
-        file_problem=lambda: None,
-    )
+    writer = await _seeded_writer(path, busy_timeout_ms=int(busy_timeout * 1000))
     loop = asyncio.get_running_loop()
     statement = rename_sql(TABLE)
     holder = sqlite3.connect(path, isolation_level=None)
